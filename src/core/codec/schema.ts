@@ -1,0 +1,255 @@
+/**
+ * The schema layer: a dataset is declared once as a {@link Codec}, and that one
+ * declaration gives its decoder, its encoder and (through {@link Infer}) its
+ * TypeScript type.
+ *
+ * Why not binary-parser alone: PTP datasets need things it does not do well —
+ * encoding, lenient decoding of sloppy devices (missing trailing strings),
+ * bounds errors that name the field, 128-bit integers and values whose type is
+ * given by an earlier field. So the layer is our own, but wherever a struct has
+ * a run of two or more fixed-size integer fields (container headers, the
+ * 52-byte head of ObjectInfo, the Event dataset), {@link struct} hands that run
+ * to binary-parser, which compiles it into straight-line code.
+ */
+import { Parser } from 'binary-parser';
+import { ProtocolError } from '../errors.js';
+import { ByteReader } from './reader.js';
+import { ByteWriter } from './writer.js';
+
+/** Decoder + encoder of one value type. */
+export interface Codec<T> {
+  /** Short description for messages, e.g. `UINT16` or `DeviceInfo`. */
+  readonly typeName: string;
+  /** Encoded size in bytes when it never varies. */
+  readonly fixedSize?: number;
+  /** Fewest bytes a value can take (bounds checks of counts use it); defaults to `fixedSize` or 1. */
+  readonly minSize?: number;
+  /** The binary-parser primitive that decodes this value, when one exists. */
+  readonly parserPrimitive?: ParserPrimitive;
+  /** `siblings` are the fields of the enclosing struct decoded so far (see {@link dependent}). */
+  read(r: ByteReader, field: string, siblings?: Readonly<Record<string, unknown>>): T;
+  /** `siblings` is the whole struct value being encoded. */
+  write(w: ByteWriter, value: T, field: string, siblings?: Readonly<Record<string, unknown>>): void;
+}
+
+/** The TypeScript type a codec decodes to. */
+export type Infer<C> = C extends Codec<infer T> ? T : never;
+
+type ParserPrimitive = 'uint8' | 'int8' | 'uint16le' | 'int16le' | 'uint32le' | 'int32le' | 'uint64le' | 'int64le';
+
+function primitive<T>(
+  typeName: string,
+  fixedSize: number,
+  parserPrimitive: ParserPrimitive | undefined,
+  read: (r: ByteReader, field: string) => T,
+  write: (w: ByteWriter, v: T, field: string) => void,
+): Codec<T> {
+  return parserPrimitive === undefined
+    ? { typeName, fixedSize, read, write }
+    : { typeName, fixedSize, parserPrimitive, read, write };
+}
+
+export const int8 = primitive<number>('INT8', 1, 'int8', (r, f) => r.i8(f), (w, v, f) => w.i8(v, f));
+export const uint8 = primitive<number>('UINT8', 1, 'uint8', (r, f) => r.u8(f), (w, v, f) => w.u8(v, f));
+export const int16 = primitive<number>('INT16', 2, 'int16le', (r, f) => r.i16(f), (w, v, f) => w.i16(v, f));
+export const uint16 = primitive<number>('UINT16', 2, 'uint16le', (r, f) => r.u16(f), (w, v, f) => w.u16(v, f));
+export const int32 = primitive<number>('INT32', 4, 'int32le', (r, f) => r.i32(f), (w, v, f) => w.i32(v, f));
+export const uint32 = primitive<number>('UINT32', 4, 'uint32le', (r, f) => r.u32(f), (w, v, f) => w.u32(v, f));
+export const int64 = primitive<bigint>('INT64', 8, 'int64le', (r, f) => r.i64(f), (w, v, f) => w.i64(v, f));
+export const uint64 = primitive<bigint>('UINT64', 8, 'uint64le', (r, f) => r.u64(f), (w, v, f) => w.u64(v, f));
+export const int128 = primitive<bigint>('INT128', 16, undefined, (r, f) => r.i128(f), (w, v, f) => w.i128(v, f));
+export const uint128 = primitive<bigint>('UINT128', 16, undefined, (r, f) => r.u128(f), (w, v, f) => w.u128(v, f));
+
+/**
+ * PTP array (`AINT*`/`AUINT*`): a UINT32 element count, then the elements.
+ * The count is checked against the bytes left before anything is allocated.
+ */
+export function array<T>(element: Codec<T>): Codec<T[]> {
+  const minSize = Math.max(1, element.fixedSize ?? element.minSize ?? 1);
+  return {
+    typeName: `A${element.typeName}`,
+    minSize: 4,
+    read(r, field) {
+      const count = r.u32(field);
+      r.needElements(count, minSize, field);
+      const out = new Array<T>(count);
+      for (let i = 0; i < count; i++) out[i] = element.read(r, field);
+      return out;
+    },
+    write(w, value, field) {
+      w.u32(value.length, field);
+      for (const v of value) element.write(w, v, field);
+    },
+  };
+}
+
+const utf16 = new TextDecoder('utf-16le');
+
+/**
+ * PTP string: UINT8 length in UTF-16 code units including the NUL terminator,
+ * then UTF-16LE units. The empty string is the single byte 0.
+ * Decoding stops at the first NUL (devices pad with garbage after it).
+ */
+export const ptpString: Codec<string> = {
+  typeName: 'STR',
+  read(r, field) {
+    const units = r.u8(field);
+    if (units === 0) return '';
+    const raw = r.bytesView(units * 2, field);
+    let end = 0;
+    while (end < raw.length && (raw[end] !== 0 || raw[end + 1] !== 0)) end += 2;
+    return utf16.decode(raw.subarray(0, end));
+  },
+  write(w, value, field) {
+    if (value.length === 0) {
+      w.u8(0, field);
+      return;
+    }
+    if (value.length > 254) {
+      throw new ProtocolError(`string of ${value.length} UTF-16 units is longer than PTP's 254`, { field });
+    }
+    w.u8(value.length + 1, field);
+    for (let i = 0; i < value.length; i++) w.u16(value.charCodeAt(i), field);
+    w.u16(0, field);
+  },
+};
+
+/**
+ * A field whose codec depends on fields before it, e.g. a property value whose
+ * datatype is given by the `dataType` field: `dependent('value', (s) => codecForDataType(s.dataType))`.
+ */
+export function dependent<T>(
+  typeName: string,
+  pick: (siblings: Readonly<Record<string, unknown>>, field: string) => Codec<T>,
+): Codec<T> {
+  return {
+    typeName,
+    minSize: 0,
+    read: (r, field, siblings = {}) => pick(siblings, field).read(r, field, siblings),
+    write: (w, value, field, siblings = {}) => pick(siblings, field).write(w, value, field, siblings),
+  };
+}
+
+/** Fields of a struct, in wire order. */
+export type FieldCodecs = Readonly<Record<string, Codec<unknown>>>;
+/** The decoded object type of a struct declaration. */
+export type StructValue<F extends FieldCodecs> = { [K in keyof F]: Infer<F[K]> };
+
+/** Options of {@link struct}. */
+export interface StructOptions<F extends FieldCodecs> {
+  /**
+   * Lenient tail: fields from here to the end may be missing when the data
+   * simply ends (real devices drop trailing strings). Decoding gives each missing
+   * field the value listed; a tail that is present but cut short is still an error.
+   */
+  readonly optionalTail?: { readonly [K in keyof F]?: Infer<F[K]> };
+}
+
+/** A struct codec: decode/encode whole datasets and read fields inside larger ones. */
+export interface StructCodec<T> extends Codec<T> {
+  /** Decodes a whole dataset; trailing bytes after the last field are ignored. */
+  decode(bytes: Uint8Array): T;
+  /** Encodes a whole dataset. */
+  encode(value: T): Uint8Array;
+}
+
+interface Step {
+  /** Fields decoded by this step (one, or a compiled run). */
+  readonly names: readonly string[];
+  readonly codecs: readonly Codec<unknown>[];
+  readonly size: number | undefined;
+  readonly parser: Parser | undefined;
+}
+
+/**
+ * Declares a dataset. `struct({ a: uint16, b: ptpString }, 'Name')` gives a codec
+ * for `{ a: number; b: string }`.
+ */
+export function struct<F extends FieldCodecs>(
+  typeName: string,
+  fields: F,
+  options: StructOptions<F> = {},
+): StructCodec<StructValue<F>> {
+  const names = Object.keys(fields);
+  const tail = (options.optionalTail ?? {}) as Readonly<Record<string, unknown>>;
+  const firstOptional = names.findIndex((n) => n in tail);
+  const steps = compileSteps(names, fields);
+  const fixedSize = steps.every((s) => s.size !== undefined)
+    ? steps.reduce((n, s) => n + (s.size ?? 0), 0)
+    : undefined;
+  const minSize = names.reduce((n, k) => n + (fields[k]!.fixedSize ?? fields[k]!.minSize ?? 1), 0);
+
+  function read(r: ByteReader, _field: string): StructValue<F> {
+    const out: Record<string, unknown> = {};
+    let index = 0;
+    for (const step of steps) {
+      if (firstOptional >= 0 && index >= firstOptional && r.remaining === 0) {
+        for (let i = index; i < names.length; i++) out[names[i]!] = tail[names[i]!];
+        break;
+      }
+      if (step.parser !== undefined && step.size !== undefined && r.remaining >= step.size) {
+        const parsed = step.parser.parse(r.bytes.subarray(r.offset, r.offset + step.size)) as Record<string, unknown>;
+        for (const n of step.names) out[n] = parsed[n];
+        r.offset += step.size;
+      } else {
+        // Interpreted path; also used when a compiled run would overrun, so the
+        // error names the exact field.
+        for (let i = 0; i < step.names.length; i++) {
+          out[step.names[i]!] = step.codecs[i]!.read(r, `${typeName}.${step.names[i]!}`, out);
+        }
+      }
+      index += step.names.length;
+    }
+    return out as StructValue<F>;
+  }
+
+  function write(w: ByteWriter, value: StructValue<F>): void {
+    const v = value as Readonly<Record<string, unknown>>;
+    for (const n of names) {
+      const field = `${typeName}.${n}`;
+      if (v[n] === undefined) throw new ProtocolError('missing value', { field });
+      fields[n]!.write(w, v[n], field, v);
+    }
+  }
+
+  const codec: StructCodec<StructValue<F>> = {
+    typeName,
+    minSize,
+    read,
+    write,
+    decode: (bytes) => read(new ByteReader(bytes), typeName),
+    encode(value) {
+      const w = new ByteWriter(fixedSize ?? 256);
+      write(w, value);
+      return w.finish();
+    },
+  };
+  return fixedSize === undefined ? codec : { ...codec, fixedSize };
+}
+
+function compileSteps(names: readonly string[], fields: FieldCodecs): Step[] {
+  const steps: Step[] = [];
+  let i = 0;
+  while (i < names.length) {
+    const run: string[] = [];
+    while (i + run.length < names.length && fields[names[i + run.length]!]!.parserPrimitive !== undefined) {
+      run.push(names[i + run.length]!);
+    }
+    if (run.length >= 2) {
+      let parser = new Parser();
+      let size = 0;
+      for (const n of run) {
+        const c = fields[n]!;
+        parser = parser[c.parserPrimitive!](n);
+        size += c.fixedSize!;
+      }
+      steps.push({ names: run, codecs: run.map((n) => fields[n]!), size, parser });
+      i += run.length;
+    } else {
+      const n = names[i]!;
+      steps.push({ names: [n], codecs: [fields[n]!], size: fields[n]!.fixedSize, parser: undefined });
+      i += 1;
+    }
+  }
+  return steps;
+}
