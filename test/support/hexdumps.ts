@@ -46,30 +46,66 @@
  *   tokens separated by single ' ' or '-', optionally followed by a tab comment or a
  *   two-space ASCII column) and accepted only because the total equals the announced
  *   1024; the test checks they equal the clean dump of the same request at line 998
- *   apart from the transaction id. No announcement precedes a Reading line there,
- *   so its direction is 'unknown'. 12 announced dumps.
+ *   apart from the transaction id. No Reading line precedes its announcement, so
+ *   its direction is 'unknown'. 12 announced dumps.
  * - samsung-nx01.txt, iRiver-t10.txt: plain libgphoto2 format (25 and 13 dumps).
  * - parrot-sequoia.txt: a --summary without any dump.
  * No file holds dumps of datasets without their 12-byte container header other than
  * the continuation reads of split data phases (see reassembleDataPhases).
  *
+ * Line numbers in this file are physical lines of the log files (HexDump.line), not
+ * the numbers printed inside the 60D log.
+ *
  * Split data phases: libgphoto2 2.4/2.5 reads a data phase as one packet (512 or
  * 1024 bytes) holding the header + start of the payload, then the rest in one or
- * two further reads: 60D 0x9116 512 + 6656 + 364 = 0x1d6c (line 515), 5D Mark III
- * 0x9116 512 + 10240 + 376 = 0x2b78 (line 756, headless), Sony 0x9209
- * 1024 + 28 = 0x41c twice (lines 882, 998).
+ * two further reads:
+ *   canon-eos60d-debug.log line 800   0x9116  512 + 6656 + 364  = 0x1d6c
+ *   canon-eos5dmark3.txt   line 756   0x9116  512 + 10240 + 376 = 0x2b78 (headless first part)
+ *   iRiver-t10.txt         line 164   0x1014  512 + 4096 + 778  = 0x150a
+ *   sony-a6000.txt         lines 882, 998  0x9209  1024 + 28 = 0x41c (twice)
+ * Canon GetEvent payloads are a chain of size-prefixed records ending in an 8-byte
+ * terminator; the reassembled ones walk cleanly to it, which checks the joins.
  *
- * Inventory of complete data containers (type 2) after reassembleDataPhases, per
- * operation code (the code of a data container is the operation it answers), as
- * asserted in test/fixtures.test.ts:
- *   canon-eos60d-debug.log (Canon EOS 60D, PTP + Canon EOS extension):
- *     0x1001 GetDeviceInfo 1, 0x1004 GetStorageIDs 2, 0x1005 GetStorageInfo 2,
- *     0x1007 GetObjectHandles 0, 0x1008 GetObjectInfo 0, 0x1014 GetDevicePropDesc 0,
- *     0x9116 Canon EOS GetEvent 135 (1 reassembled from 3 reads; 134 of them are the
- *     empty 8-byte terminator record), 0x9109 Canon EOS GetStorageIDs 1,
- *     0x910a Canon EOS GetStorageInfo 1, 0x9135 Canon EOS GetDeviceInfoEx 1
- *     ... see INVENTORY below for the exact table.
- * The authoritative table is the INVENTORY constant at the end of this file.
+ * Inventory: complete data containers (type 2) per operation code, after
+ * reassembleDataPhases (the code of a data container is the operation it answers;
+ * "+N split" = N of them reassembled from several reads). Pinned by test/fixtures.test.ts.
+ *   canon-eos60d-debug.log (1157 dumps: 389 commands, 377 data, 389 responses)
+ *     0x1001 GetDeviceInfo       2  (403 bytes each, identical payloads; tid 1 and a later one)
+ *     0x1007 GetObjectHandles    1
+ *     0x1008 GetObjectInfo      47
+ *     0x1014 GetDevicePropDesc  12  (props 5001 d402 d407 d406 d303 5001, sequence run twice)
+ *     0x9101 EOS GetStorageIDs   1
+ *     0x9102 EOS GetStorageInfo  1
+ *     0x9108 EOS GetDeviceInfoEx 1
+ *     0x9110 EOS SetDevicePropValueEx 2 (direction 'out': host-to-device data)
+ *     0x9116 EOS GetEvent      310  (+1 split: 512+6656+364 = 7532; 306 are the 20-byte
+ *                                    "empty" reply holding only the 8-byte terminator record)
+ *     no 0x1004 / 0x1005 (the EOS body uses 0x9101 / 0x9102), no MTP ops.
+ *   canon-eos5dmark3.txt (5 dumps)
+ *     0x9116 EOS GetEvent        2  (+1 split: headless 512+10240+376 = 11128; both 'unknown')
+ *   iRiver-t10.txt (13 dumps: 4 commands, 3 responses, 4 data phases in 6 reads)
+ *     0x1014 GetDevicePropDesc   3  (+1 split: 512+4096+778 = 5386), plus one more that is
+ *                                    not a whole container (65-byte dump, length field 64)
+ *     no 0x9802 / 0x9805: the log only queries device properties.
+ *   samsung-nx01.txt (25 dumps)
+ *     0x1001 GetDeviceInfo 2, 0x1004 GetStorageIDs 2, 0x1005 GetStorageInfo 1,
+ *     0x1007 GetObjectHandles 2 (one response is 0x201e SessionAlreadyOpen)
+ *   sony-a6000.txt (12 dumps)
+ *     0x9209 Sony GetAllDevicePropData 2 (+2 split: 1024+28 = 1052 each; one is the
+ *                                    annotated dump), 0x9207 Sony SetControlDeviceB 1 ('out'),
+ *     plus one event container 0xc203 (interrupt endpoint).
+ *   parrot-sequoia.txt: no dumps.
+ * Requested codes with no data container anywhere: 0x9802 GetObjectPropDesc and
+ * 0x9805 GetObjectPropList; 0x1008 ObjectInfo exists only in the 60D log; 0x1004 /
+ * 0x1005 only in samsung-nx01.txt.
+ *
+ * Oddities: no announced dump is truncated or miscounted (all 1211 announced dumps
+ * parse to exactly their announced size, and every size equals the count in the
+ * preceding "Writing N" / "Could only read N" / "Reading N" line). iRiver line 120:
+ * a 65-byte read whose container length is 64 (one trailing 0x00 byte). iRiver
+ * 0x1014 answers for 0xd101/0xd102 are not DevicePropDesc datasets (u32 count +
+ * UTF-16LE XML, with 10 stale bytes after it). The 5D Mark III 0x9116 at line 4338
+ * has a string value starting with 0x00 ("\0ichael Gonzales"), as the camera sent it.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -176,8 +212,9 @@ function offsetPrefix(offset: number): string {
 }
 
 /**
- * Reads rows starting at lines[start] expecting offset `offset`; stops at the first
- * line that is not the expected row, after a short row, or once `limit` bytes are read.
+ * Appends rows starting at lines[start], each expected at offset `into.length`; stops at
+ * the first line that is not that row, after a short row, or once `limit` bytes are read.
+ * Returns the index of the first line not consumed.
  */
 function readRows(
   lines: LogicalLine[],
@@ -220,7 +257,8 @@ function readAnnotated(lines: LogicalLine[], start: number, into: number[], limi
       const resumed = [...into, ...collected];
       const next = readRows(lines, k, resumed, limit);
       if (resumed.length !== limit) return -1;
-      into.splice(0, into.length, ...resumed);
+      into.length = 0;
+      for (const b of resumed) into.push(b);
       return next;
     }
     const m = ANNOTATED_ROW.exec(head);
@@ -264,7 +302,8 @@ export function parseHexDumpsDetailed(text: string, file: string): ParseResult {
         const copy = [...bytes];
         const after = readAnnotated(lines, next, copy, count);
         if (after >= 0) {
-          bytes.splice(0, bytes.length, ...copy);
+          bytes.length = 0;
+          for (const b of copy) bytes.push(b);
           next = after;
           result.annotated.push(line.lineNo);
         }
@@ -282,7 +321,12 @@ export function parseHexDumpsDetailed(text: string, file: string): ParseResult {
           line: line.lineNo,
           announced: count,
           parsed: bytes.length,
-          reason: bytes.length === 0 ? 'no row at offset 0000' : 'rows end before the announced count',
+          reason:
+            bytes.length === 0
+              ? 'no row at offset 0000'
+              : bytes.length < count
+                ? 'rows end before the announced count'
+                : 'rows run past the announced count',
         });
       }
       i = Math.max(next, i + 1);
@@ -353,7 +397,8 @@ export function usbContainers(dumps: HexDump[]): UsbContainerDump[] {
  * a dump of direction 'in' (or 'unknown', for the headless 5D Mark III dump) whose
  * length field exceeds its size is concatenated with the directly following 'in' dumps
  * of the same file until the length is reached exactly; if the sum overshoots, or a
- * non-'in' dump comes first, nothing is joined. The joined container keeps the first
+ * non-'in' dump or a whole container comes first, nothing is joined (and the partial
+ * dumps are left out). The joined container keeps the first
  * dump's file, line and direction. Containers are returned in log order.
  */
 export function reassembleDataPhases(dumps: HexDump[]): UsbContainerDump[] {
@@ -374,6 +419,8 @@ export function reassembleDataPhases(dumps: HexDump[]): UsbContainerDump[] {
     while (total < h.length) {
       const next = dumps[k];
       if (next === undefined || next.file !== first.file || next.direction !== 'in') break;
+      // A whole container (say, the response) means a part of this phase is missing.
+      if (asContainer(next)) break;
       parts.push(next.bytes);
       total += next.bytes.length;
       k++;

@@ -1,0 +1,271 @@
+/**
+ * The transaction engine: session and transaction IDs, one transaction at a
+ * time on the wire with callers queued in order, response codes turned into
+ * typed errors, per-call timeouts and cancellation.
+ */
+import { CodeNames } from './codes/names.js';
+import { OperationCode } from './codes/operations.js';
+import { ResponseCode } from './codes/responses.js';
+import {
+  AbortError,
+  DeviceBusyError,
+  ProtocolError,
+  PtpResponseError,
+  SessionError,
+  TimeoutError,
+  TransportError,
+} from './errors.js';
+import type {
+  DataSink,
+  DataSource,
+  OperationResponse,
+  ProgressListener,
+  PtpEvent,
+  Transport,
+} from './transport.js';
+
+/** Transaction IDs run 1..0xFFFFFFFE within a session, then wrap to 1. */
+const LAST_TRANSACTION_ID = 0xfffffffe;
+
+/** Options of {@link PtpEngine}. */
+export interface EngineOptions {
+  /** Names for codes in errors and logs (the active extension's). Default: standard tables. */
+  readonly codeNames?: CodeNames;
+  /**
+   * Default per-call timeout in ms: how long a transaction may go without
+   * progress (a large download does not time out while bytes flow). 0 = none.
+   * Default 30000.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Options of one call. */
+export interface RunOptions {
+  /** Send this data to the device (SendObject, SetDevicePropValue, ...). */
+  readonly dataOut?: DataSource;
+  /** Receive the data phase here. */
+  readonly dataIn?: DataSink;
+  readonly onProgress?: ProgressListener;
+  /** Aborts the call: queued calls are dropped, a running one is cancelled on the wire. */
+  readonly signal?: AbortSignal;
+  /** Overrides the engine's timeout for this call (ms without progress; 0 = none). */
+  readonly timeoutMs?: number;
+  /** Response codes other than OK that are an answer, not an error (e.g. CaptureAlreadyTerminated). */
+  readonly accept?: readonly number[];
+}
+
+/**
+ * Drives a {@link Transport}. Safe to call from many places at once: calls are
+ * queued and run in the order they were made.
+ */
+export class PtpEngine {
+  readonly transport: Transport;
+  /** Names used in errors; replaced when an extension is chosen. */
+  codeNames: CodeNames;
+  /** Default timeout (ms without progress). */
+  timeoutMs: number;
+
+  private currentSessionId = 0;
+  private lastSessionId = 0;
+  private nextTransactionId = 1;
+  /** Settles when the transaction on the wire (if any) is over. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(transport: Transport, options: EngineOptions = {}) {
+    this.transport = transport;
+    this.codeNames = options.codeNames ?? CodeNames.standard;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** The open session's ID, or 0 when none is open. */
+  get sessionId(): number {
+    return this.currentSessionId;
+  }
+
+  /** True while a session is open. */
+  get inSession(): boolean {
+    return this.currentSessionId !== 0;
+  }
+
+  /**
+   * Opens a session (OpenSession with TransactionID 0). If the device says a
+   * session is already open — left over from a crashed program — it is closed
+   * and opened again. Returns the session ID.
+   */
+  async openSession(sessionId?: number, options: Omit<RunOptions, 'dataIn' | 'dataOut'> = {}): Promise<number> {
+    if (this.inSession) throw new SessionError(`session ${this.currentSessionId} is already open`);
+    const id = sessionId ?? this.pickSessionId();
+    const res = await this.run(OperationCode.OpenSession, [id], {
+      ...options,
+      accept: [ResponseCode.SessionAlreadyOpen],
+    });
+    if (res.code === ResponseCode.SessionAlreadyOpen) {
+      this.currentSessionId = id; // lets CloseSession run with IDs the device accepts
+      await this.run(OperationCode.CloseSession, [], { ...options, accept: [ResponseCode.SessionNotOpen] });
+      await this.run(OperationCode.OpenSession, [id], options);
+    }
+    return this.currentSessionId;
+  }
+
+  /** Closes the open session (no-op when none is open). */
+  async closeSession(options: Omit<RunOptions, 'dataIn' | 'dataOut'> = {}): Promise<void> {
+    if (!this.inSession) return;
+    await this.run(OperationCode.CloseSession, [], { ...options, accept: [ResponseCode.SessionNotOpen] });
+  }
+
+  /** Forgets the session without telling the device (after a disconnect). */
+  forgetSession(): void {
+    this.currentSessionId = 0;
+  }
+
+  /** Subscribes to device events. */
+  onEvent(listener: (event: PtpEvent) => void): () => void {
+    return this.transport.onEvent(listener);
+  }
+
+  /**
+   * Runs one operation and resolves with its response. Non-OK responses not in
+   * `accept` reject with {@link PtpResponseError} (or {@link DeviceBusyError}).
+   */
+  run(code: number, params: readonly number[] = [], options: RunOptions = {}): Promise<OperationResponse> {
+    const { signal } = options;
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
+
+    let settleCaller!: { resolve: (r: OperationResponse) => void; reject: (e: unknown) => void };
+    const callerPromise = new Promise<OperationResponse>((resolve, reject) => {
+      settleCaller = { resolve, reject };
+    });
+    let callerDone = false;
+    const finishCaller = (ok: boolean, value: unknown): void => {
+      if (callerDone) return;
+      callerDone = true;
+      if (ok) settleCaller.resolve(value as OperationResponse);
+      else settleCaller.reject(value);
+    };
+    // While queued, an abort rejects at once and the call is skipped.
+    const onQueuedAbort = (): void => finishCaller(false, abortReason(signal!));
+    signal?.addEventListener('abort', onQueuedAbort, { once: true });
+
+    const slot = this.tail.then(async () => {
+      signal?.removeEventListener('abort', onQueuedAbort);
+      if (callerDone) return;
+      await this.execute(code, params, options, finishCaller);
+    });
+    // The queue holds the slot until the transport is done, even if the caller gave up.
+    this.tail = slot.catch(() => undefined);
+    return callerPromise;
+  }
+
+  private async execute(
+    code: number,
+    params: readonly number[],
+    options: RunOptions,
+    finish: (ok: boolean, value: unknown) => void,
+  ): Promise<void> {
+    const transactionId = this.allocateTransactionId(code);
+    const operationName = this.codeNames.name('operation', code) ?? this.codeNames.describe('operation', code);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = (): void => {
+      if (timeoutMs <= 0) return;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => {
+        const err = new TimeoutError(
+          `${operationName} (transaction ${transactionId}) got no answer for ${timeoutMs} ms`,
+          timeoutMs,
+        );
+        controller.abort(err);
+      }, timeoutMs);
+    };
+    const onUserAbort = (): void => controller.abort(abortReason(options.signal!));
+    options.signal?.addEventListener('abort', onUserAbort, { once: true });
+    // Give up on the caller's side at once; the wire is released when the transport settles.
+    const onAbort = (): void => finish(false, controller.signal.reason);
+    controller.signal.addEventListener('abort', onAbort, { once: true });
+    arm();
+
+    const onProgress: ProgressListener = (done, total) => {
+      arm();
+      options.onProgress?.(done, total);
+    };
+    try {
+      if (!this.transport.isOpen) throw new TransportError(`${this.transport.description} is not open`);
+      const response = await this.transport.transaction(
+        { code, sessionId: this.currentSessionId, transactionId, params },
+        {
+          ...(options.dataOut !== undefined ? { dataOut: options.dataOut } : {}),
+          ...(options.dataIn !== undefined ? { dataIn: options.dataIn } : {}),
+          onProgress,
+          signal: controller.signal,
+        },
+      );
+      if (response.transactionId !== transactionId) {
+        throw new ProtocolError(
+          `response to ${operationName} carries transaction ${response.transactionId}, expected ${transactionId}`,
+          { field: 'Response.transactionId' },
+        );
+      }
+      this.trackSession(code, params, response);
+      finish(true, this.check(response, code, operationName, transactionId, options.accept));
+    } catch (err) {
+      finish(false, controller.signal.aborted ? controller.signal.reason : err);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onUserAbort);
+      controller.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private check(
+    response: OperationResponse,
+    operationCode: number,
+    operationName: string,
+    transactionId: number,
+    accept: readonly number[] | undefined,
+  ): OperationResponse {
+    if (response.code === ResponseCode.OK || accept?.includes(response.code) === true) return response;
+    const init = {
+      operationCode,
+      operationName,
+      transactionId,
+      responseCode: response.code,
+      responseName: this.codeNames.name('response', response.code) ?? 'Unknown',
+      params: response.params,
+    };
+    throw response.code === ResponseCode.DeviceBusy ? new DeviceBusyError(init) : new PtpResponseError(init);
+  }
+
+  private allocateTransactionId(code: number): number {
+    // ISO 15740 §9.3.1: OpenSession, and anything sent outside a session, uses 0.
+    if (code === OperationCode.OpenSession || !this.inSession) return 0;
+    const id = this.nextTransactionId;
+    this.nextTransactionId = id >= LAST_TRANSACTION_ID ? 1 : id + 1;
+    return id;
+  }
+
+  private trackSession(code: number, params: readonly number[], response: OperationResponse): void {
+    if (response.code !== ResponseCode.OK && response.code !== ResponseCode.SessionNotOpen) return;
+    if (code === OperationCode.OpenSession && response.code === ResponseCode.OK) {
+      this.currentSessionId = params[0] ?? 0;
+      this.lastSessionId = this.currentSessionId;
+      this.nextTransactionId = 1;
+    } else if (
+      code === OperationCode.CloseSession ||
+      (response.code === ResponseCode.OK && (code === OperationCode.ResetDevice || code === OperationCode.PowerDown))
+    ) {
+      this.currentSessionId = 0;
+    }
+  }
+
+  private pickSessionId(): number {
+    return this.lastSessionId >= 0xfffffffe ? 1 : this.lastSessionId + 1;
+  }
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  const reason: unknown = signal.reason;
+  if (reason instanceof TimeoutError || reason instanceof AbortError) return reason;
+  return new AbortError('operation aborted', { cause: reason });
+}

@@ -1,0 +1,8 @@
+export { createInProcessPair, type InProcessPair, type InProcessPairOptions } from './in-process.js';
+export {
+  parseTransportSpec,
+  resolveTransport,
+  PTPIP_DEFAULT_PORT,
+  type ParsedTransportSpec,
+  type TransportSpec,
+} from './resolve.js';
