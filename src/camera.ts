@@ -197,11 +197,16 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
    */
   async session<T>(fn: (camera: this) => Promise<T>): Promise<T> {
     const s = await this.openSession();
+    let result: T;
     try {
-      return await fn(this);
-    } finally {
-      await s.close();
+      result = await fn(this);
+    } catch (err) {
+      // The body's error is the one worth reporting, not a failed close after it.
+      await s.close().catch(() => undefined);
+      throw err;
     }
+    await s.close();
+    return result;
   }
 
   /** Enters a session (opening one if needed). Use with `await using`. */

@@ -101,6 +101,7 @@ export const ptpString: Codec<string> = {
     return utf16.decode(raw.subarray(0, end));
   },
   write(w, value, field) {
+    if (typeof value !== 'string') throw new ProtocolError('expected a string for STR', { field });
     if (value.length === 0) {
       w.u8(0, field);
       return;

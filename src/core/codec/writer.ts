@@ -29,42 +29,50 @@ export class ByteWriter {
 
   u8(v: number, field = 'UINT8'): this {
     checkInt(v, 0, 0xff, field);
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
     return this;
   }
   i8(v: number, field = 'INT8'): this {
     checkInt(v, -0x80, 0x7f, field);
-    this.view.setInt8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setInt8(at, v);
     return this;
   }
   u16(v: number, field = 'UINT16'): this {
     checkInt(v, 0, 0xffff, field);
-    this.view.setUint16(this.reserve(2), v, true);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, true);
     return this;
   }
   i16(v: number, field = 'INT16'): this {
     checkInt(v, -0x8000, 0x7fff, field);
-    this.view.setInt16(this.reserve(2), v, true);
+    const at = this.reserve(2);
+    this.view.setInt16(at, v, true);
     return this;
   }
   u32(v: number, field = 'UINT32'): this {
     checkInt(v, 0, 0xffffffff, field);
-    this.view.setUint32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, true);
     return this;
   }
   i32(v: number, field = 'INT32'): this {
     checkInt(v, -0x80000000, 0x7fffffff, field);
-    this.view.setInt32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, true);
     return this;
   }
   u64(v: bigint, field = 'UINT64'): this {
     checkBig(v, 0n, 0xffffffffffffffffn, field);
-    this.view.setBigUint64(this.reserve(8), v, true);
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, v, true);
     return this;
   }
   i64(v: bigint, field = 'INT64'): this {
     checkBig(v, -(1n << 63n), (1n << 63n) - 1n, field);
-    this.view.setBigInt64(this.reserve(8), v, true);
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, v, true);
     return this;
   }
   u128(v: bigint, field = 'UINT128'): this {
@@ -82,7 +90,8 @@ export class ByteWriter {
     return this;
   }
   bytes(v: Uint8Array): this {
-    this.buf.set(v, this.reserve(v.length));
+    const at = this.reserve(v.length);
+    this.buf.set(v, at);
     return this;
   }
   /** Overwrites a UINT32 already written (for length fields known only at the end). */

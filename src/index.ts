@@ -1,0 +1,21 @@
+/**
+ * ptpts: PTP (ISO 15740) and MTP for Node and the browser.
+ *
+ * @example
+ * import { Camera } from 'ptpts';
+ * const camera = await Camera.open({ transport: 'ptpip://192.168.1.1' });
+ * await camera.session(async () => console.log(await camera.getStorageIds()));
+ */
+export * from './core/index.js';
+export {
+  Camera,
+  type CallOptions, type CameraEvent, type CameraEvents, type CameraOpenOptions, type CameraSession, type Decoded,
+  type Destination, type DownloadOptions, type ObjectFilter, type SentObjectInfo, type TransactionOptions,
+  type TransactionReply,
+} from './camera.js';
+export * from './extensions/index.js';
+export * from './transports/index.js';
+export {
+  startVirtualCamera, VirtualCamera,
+  type RunningVirtualCamera, type StartVirtualCameraOptions, type VirtualCameraFaults, type VirtualCameraOptions,
+} from './responder/index.js';

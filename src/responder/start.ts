@@ -1,0 +1,62 @@
+/**
+ * `startVirtualCamera()`: a ready-to-use virtual camera. Serves a folder (or a
+ * generated sample card) and hands out connections to it.
+ */
+import { rm } from 'node:fs/promises';
+import type { Transport } from '../core/transport.js';
+import { createInProcessPair } from '../transports/in-process.js';
+import { createSampleCard } from './samples.js';
+import { VirtualCamera, type VirtualCameraOptions } from './virtual-camera.js';
+
+/** Options of {@link startVirtualCamera}. */
+export interface StartVirtualCameraOptions extends Partial<Pick<VirtualCameraOptions, 'deviceInfo' | 'log' | 'captureSize' | 'openCaptureIntervalMs'>> {
+  /** Folder(s) to serve, one storage each. Default: a temporary sample card, removed on close. */
+  readonly root?: string | readonly string[];
+  /** Serve the folders read-only. */
+  readonly readOnly?: boolean;
+}
+
+/** A running virtual camera. */
+export interface RunningVirtualCamera extends AsyncDisposable {
+  /** The responder, for fault injection and inspection. */
+  readonly device: VirtualCamera;
+  /** Folders served. */
+  readonly roots: readonly string[];
+  /** A new in-process connection to the camera (open it, or pass it to `Camera.open`). */
+  connect(): Transport;
+  /** Sends an event to connected initiators. */
+  emit(event: { readonly code: number; readonly params?: readonly number[]; readonly transactionId?: number }): void;
+  /** Disconnects everyone and removes a generated sample card. */
+  close(): Promise<void>;
+}
+
+/** Starts a virtual camera. */
+export async function startVirtualCamera(options: StartVirtualCameraOptions = {}): Promise<RunningVirtualCamera> {
+  const generated = options.root === undefined ? await createSampleCard() : undefined;
+  const roots = generated !== undefined ? [generated] : typeof options.root === 'string' ? [options.root] : [...(options.root ?? [])];
+  const device = await VirtualCamera.create({
+    storages: roots.map((root) => ({ root, readOnly: options.readOnly ?? false })),
+    ...(options.deviceInfo !== undefined ? { deviceInfo: options.deviceInfo } : {}),
+    ...(options.log !== undefined ? { log: options.log } : {}),
+    ...(options.captureSize !== undefined ? { captureSize: options.captureSize } : {}),
+    ...(options.openCaptureIntervalMs !== undefined ? { openCaptureIntervalMs: options.openCaptureIntervalMs } : {}),
+  });
+  const links: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const l of links.splice(0)) await l();
+    if (generated !== undefined) await rm(generated, { recursive: true, force: true });
+  };
+  return {
+    device,
+    roots,
+    connect() {
+      const pair = createInProcessPair({ description: 'virtual camera (in-process)' });
+      device.attach(pair.responder);
+      links.push(() => pair.responder.close());
+      return pair.initiator;
+    },
+    emit: (event) => device.emit(event),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
