@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+}
+
+async function run(...argv: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('cli', () => {
+  let card: string;
+  let dest: string;
+  const photo = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff));
+
+  before(async () => {
+    card = await mkdtemp(path.join(tmpdir(), 'ptpts-cli-card-'));
+    await mkdir(path.join(card, 'DCIM', '100TEST'), { recursive: true });
+    await writeFile(path.join(card, 'DCIM', '100TEST', 'IMG_0001.JPG'), photo);
+    await writeFile(path.join(card, 'notes.txt'), 'hello');
+  });
+  beforeEach(async () => {
+    dest = await mkdtemp(path.join(tmpdir(), 'ptpts-cli-out-'));
+  });
+  afterEach(async () => rm(dest, { recursive: true, force: true }));
+  after(async () => rm(card, { recursive: true, force: true }));
+
+  it('info prints the device and its storage', async () => {
+    const r = await run('info', '--emulator', '--root', card);
+    expect(r.code, r.err.join('\n')).to.equal(0);
+    const text = r.out.join('\n');
+    expect(text).to.match(/Model:\s+Virtual Camera/);
+    expect(text).to.contain('0x1009 GetObject');
+    expect(text).to.match(/Storage \/store_00010001: /);
+  });
+
+  it('info --json is parseable and carries the DeviceInfo', async () => {
+    const r = await run('info', '--emulator', '--root', card, '--json');
+    expect(r.code).to.equal(0);
+    const json = JSON.parse(r.out.join('\n')) as { deviceInfo: { model: string }; storages: Array<{ storageId: number }> };
+    expect(json.deviceInfo.model).to.equal('Virtual Camera');
+    expect(json.storages.map((s) => s.storageId)).to.deep.equal([0x00010001]);
+  });
+
+  it('ls lists every object with its path', async () => {
+    const r = await run('ls', '--emulator', '--root', card);
+    expect(r.code).to.equal(0);
+    const text = r.out.join('\n');
+    expect(text).to.contain('/store_00010001/DCIM/');
+    expect(text).to.contain('/store_00010001/DCIM/100TEST/IMG_0001.JPG');
+    expect(text).to.contain('/store_00010001/notes.txt');
+  });
+
+  it('get by path downloads the bytes unchanged', async () => {
+    const r = await run('get', '/store_00010001/DCIM/100TEST/IMG_0001.JPG', '-o', dest, '--emulator', '--root', card);
+    expect(r.code, r.err.join('\n')).to.equal(0);
+    expect(await readFile(path.join(dest, 'IMG_0001.JPG'))).to.deep.equal(photo);
+  });
+
+  it('get --all keeps the device folders', async () => {
+    const r = await run('get', '--all', '-o', dest, '--json', '--emulator', '--root', card);
+    expect(r.code, r.err.join('\n')).to.equal(0);
+    const listed = JSON.parse(r.out.join('\n')) as Array<{ path: string; bytes: string }>;
+    expect(listed.map((x) => x.path).sort()).to.deep.equal([
+      '/store_00010001/DCIM/100TEST/IMG_0001.JPG',
+      '/store_00010001/notes.txt',
+    ]);
+    expect(await readFile(path.join(dest, 'store_00010001', 'DCIM', '100TEST', 'IMG_0001.JPG'))).to.deep.equal(photo);
+    expect(await readFile(path.join(dest, 'store_00010001', 'notes.txt'), 'utf8')).to.equal('hello');
+    expect((await readdir(dest)).some((f) => f.endsWith('.part'))).to.equal(false);
+  });
+
+  it('an unknown object is one clear line and exit code 2', async () => {
+    const r = await run('get', '999', '-o', dest, '--emulator', '--root', card);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.have.length(1);
+    expect(r.err[0]).to.match(/^ptpts: no object 999/);
+  });
+
+  it('a device error is one line with its code, and the stack only with --verbose', async () => {
+    const quiet = await run('info', '--usb');
+    expect(quiet.code).to.equal(1);
+    expect(quiet.err).to.have.length(1);
+    expect(quiet.err[0]).to.match(/USB transport.*\[ERR_PTP_TRANSPORT\]$/);
+    const verbose = await run('info', '--usb', '--verbose');
+    expect(verbose.err.length).to.be.greaterThan(1);
+    expect(verbose.err.join('\n')).to.match(/\n\s+at /);
+  });
+
+  it('rejects two targets at once', async () => {
+    const r = await run('ls', '--emulator', '--ptpip', '127.0.0.1');
+    expect(r.code).to.equal(2);
+    expect(r.err.join('\n')).to.contain('choose one of');
+  });
+
+  it('demo runs the whole tour', async () => {
+    const r = await run('demo');
+    expect(r.code, r.err.join('\n')).to.equal(0);
+    const text = r.out.join('\n');
+    expect(text).to.contain('== DeviceInfo');
+    expect(text).to.match(/-> .*SAMP0001\.JPG/);
+    expect(text).to.match(/event: 0x4002 ObjectAdded/);
+    expect(text).to.match(/event: 0x400D CaptureComplete/);
+    expect(text).to.match(/captured \/store_00010001\/DCIM\/100PTPTS\/IMG_0001\.JPG \(640x480/);
+  });
+});
