@@ -133,7 +133,9 @@ export function defaultProperties(now: Date = new Date()): DevicePropDesc[] {
     { propertyCode: DevicePropCode.ExposureIndex, dataType: DataType.UINT16, getSet: 1,
       factoryDefaultValue: 100, currentValue: 100, form: enumOf([100, 200, 400, 800, 1600, 3200, 6400]) },
     { propertyCode: DevicePropCode.ExposureBiasCompensation, dataType: DataType.INT16, getSet: 1,
-      factoryDefaultValue: 0, currentValue: 0, form: { kind: 'range', min: -3000, max: 3000, step: 333 } },
+      factoryDefaultValue: 0, currentValue: 0,
+      // Thirds of a stop in 1/1000 EV, as Sony and others list them.
+      form: enumOf([-3000, -2700, -2300, -2000, -1700, -1300, -1000, -700, -300, 0, 300, 700, 1000, 1300, 1700, 2000, 2300, 2700, 3000]) },
     { propertyCode: DevicePropCode.DateTime, dataType: DataType.STR, getSet: 1,
       factoryDefaultValue: formatPtpDateTime(now), currentValue: formatPtpDateTime(now), form: { kind: 'none' } },
     { propertyCode: DevicePropCode.StillCaptureMode, dataType: DataType.UINT16, getSet: 1,
