@@ -132,6 +132,9 @@ export function writeValue(w: ByteWriter, code: number, value: PtpValue, field: 
   if (code === DataType.STR && typeof value !== 'string') {
     throw new ProtocolError('expected a string for STR', { field });
   }
+  if (code === DataType.UNDEF && value !== null) {
+    throw new ProtocolError('UNDEF carries no value; pass null', { field });
+  }
   codec.write(w, value, field);
 }
 

@@ -32,7 +32,10 @@ export function parsePtpDateTime(text: string): PtpDateTime | undefined {
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
     number, number, number, number, number, number,
   ];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) {
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  // 24:00:00 is ISO 8601's end of day; a leap second (:60) is allowed.
+  const endOfDay = hour === 24 && minute === 0 && second === 0;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || (hour > 23 && !endOfDay) || minute > 59 || second > 60) {
     return undefined;
   }
   const tenths = m[7] !== undefined ? Number(m[7]) : undefined;

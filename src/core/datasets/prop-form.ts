@@ -2,7 +2,8 @@
  * The "form" that ends DevicePropDesc and MTP ObjectPropDesc: a form flag then
  * the allowed values, typed by the descriptor's datatype.
  */
-import { codecForDataType, type PtpValue } from '../codec/datatypes.js';
+import { codecForDataType, DataType, type PtpValue } from '../codec/datatypes.js';
+import { ProtocolError } from '../errors.js';
 import { ByteReader } from '../codec/reader.js';
 import { dependent, ptpString, type Codec } from '../codec/schema.js';
 import type { ByteWriter } from '../codec/writer.js';
@@ -24,17 +25,23 @@ export type PropForm =
   | { readonly kind: 'none' }
   | { readonly kind: 'range'; readonly min: PtpValue; readonly max: PtpValue; readonly step: PtpValue }
   | { readonly kind: 'enum'; readonly values: readonly PtpValue[] }
-  | { readonly kind: 'dateTime' }
+  /** MTP DateTime form; libgphoto2 has seen devices append a string, kept when present. */
+  | { readonly kind: 'dateTime'; readonly text?: string }
   | { readonly kind: 'fixedLengthArray'; readonly length: number }
   | { readonly kind: 'regex'; readonly pattern: string }
   | { readonly kind: 'byteArray'; readonly maxLength: number }
-  | { readonly kind: 'longString'; readonly maxLength: number }
+  /** MTP long string form: no form data (as libgphoto2 reads real devices). */
+  | { readonly kind: 'longString' }
   /** A form flag we do not know: the rest of the dataset, kept so it re-encodes exactly. */
   | { readonly kind: 'unknown'; readonly flag: number; readonly bytes: Uint8Array };
 
 function readForm(r: ByteReader, field: string, dataType: number): PropForm {
   const flag = r.u8(`${field}.formFlag`);
   const value = codecForDataType(dataType, field);
+  if ((flag === FormFlag.Range || flag === FormFlag.Enumeration) && dataType === DataType.UNDEF) {
+    // UNDEF values take no bytes: a range or list of them is meaningless and could not be re-read.
+    throw new ProtocolError('range or enumeration of an UNDEF datatype', { field: `${field}.formFlag`, offset: r.offset - 1 });
+  }
   switch (flag) {
     case FormFlag.None:
       return { kind: 'none' };
@@ -52,7 +59,7 @@ function readForm(r: ByteReader, field: string, dataType: number): PropForm {
       return { kind: 'enum', values };
     }
     case FormFlag.DateTime:
-      return { kind: 'dateTime' };
+      return r.remaining > 0 ? { kind: 'dateTime', text: ptpString.read(r, `${field}.text`) } : { kind: 'dateTime' };
     case FormFlag.FixedLengthArray:
       return { kind: 'fixedLengthArray', length: r.u16(`${field}.length`) };
     case FormFlag.RegularExpression:
@@ -60,7 +67,7 @@ function readForm(r: ByteReader, field: string, dataType: number): PropForm {
     case FormFlag.ByteArray:
       return { kind: 'byteArray', maxLength: r.u16(`${field}.maxLength`) };
     case FormFlag.LongString:
-      return { kind: 'longString', maxLength: r.u32(`${field}.maxLength`) };
+      return { kind: 'longString' };
     default:
       return { kind: 'unknown', flag, bytes: r.bytesView(r.remaining, field).slice() };
   }
@@ -85,6 +92,7 @@ function writeForm(w: ByteWriter, form: PropForm, field: string, dataType: numbe
       return;
     case 'dateTime':
       w.u8(FormFlag.DateTime);
+      if (form.text !== undefined) ptpString.write(w, form.text, `${field}.text`);
       return;
     case 'fixedLengthArray':
       w.u8(FormFlag.FixedLengthArray).u16(form.length, `${field}.length`);
@@ -97,11 +105,14 @@ function writeForm(w: ByteWriter, form: PropForm, field: string, dataType: numbe
       w.u8(FormFlag.ByteArray).u16(form.maxLength, `${field}.maxLength`);
       return;
     case 'longString':
-      w.u8(FormFlag.LongString).u32(form.maxLength, `${field}.maxLength`);
+      w.u8(FormFlag.LongString);
       return;
     case 'unknown':
       w.u8(form.flag, `${field}.formFlag`).bytes(form.bytes);
       return;
+    default:
+      // Reachable only from untyped callers; writing nothing would truncate the dataset.
+      throw new ProtocolError(`unknown form kind ${String((form as { kind?: unknown }).kind)}`, { field });
   }
 }
 
