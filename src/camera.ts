@@ -270,7 +270,7 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
   events(options: { readonly signal?: AbortSignal } = {}): AsyncIterableIterator<CameraEvent> {
     const queue: CameraEvent[] = [];
     let wake: (() => void) | undefined;
-    let ended = this.#closed;
+    let ended = this.#closed || options.signal?.aborted === true;
     const onEvent = (e: CameraEvent): void => {
       queue.push(e);
       wake?.();
