@@ -11,10 +11,10 @@ import { dataTypeName, decodeValue, encodeValue, type PtpValue } from './core/co
 import { decodeDeviceInfo, type DeviceInfo } from './core/datasets/device-info.js';
 import { decodeDevicePropDesc, type DevicePropDesc } from './core/datasets/device-prop-desc.js';
 import { decodeObjectHandles, decodeStorageIds } from './core/datasets/id-arrays.js';
-import { decodeObjectInfo, encodeObjectInfo, type ObjectInfo } from './core/datasets/object-info.js';
+import { decodeObjectInfo, encodeObjectInfo, objectInfoFor, type ObjectInfo } from './core/datasets/object-info.js';
 import { decodeStorageInfo, type StorageInfo } from './core/datasets/storage-info.js';
 import { PtpEngine, type RunOptions } from './core/engine.js';
-import { SessionError, TransportError } from './core/errors.js';
+import { SessionError } from './core/errors.js';
 import { bufferSink, isNodeWritableLike, webWritableSink, writableSink, type NodeWritableLike } from './core/sinks.js';
 import type { DataSink, DataSource, OperationResponse, ProgressListener, PtpEvent, Transport } from './core/transport.js';
 import type { Extension } from './extensions/extension.js';
@@ -45,6 +45,8 @@ export interface CameraOpenOptions<Raw extends boolean = false> {
   readonly raw?: Raw;
   /** Per-call timeout: ms a transaction may go without progress. Default 30000; 0 = none. */
   readonly timeoutMs?: number;
+  /** How long a cancelled call may take to let go before the link is closed as hung. Default 5000. */
+  readonly cancelGraceMs?: number;
 }
 
 /** Options of calls that move data. */
@@ -159,7 +161,10 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
     const transport = await resolveTransport(options.transport);
     if (!transport.isOpen) await transport.open();
     try {
-      const engine = new PtpEngine(transport, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      const engine = new PtpEngine(transport, {
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.cancelGraceMs !== undefined ? { cancelGraceMs: options.cancelGraceMs } : {}),
+      });
       const info = await readDeviceInfo(engine);
       const extension = chooseExtension(options.extension, info);
       return new Camera<R>(engine, (options.raw ?? false) as R, info, extension);
@@ -473,6 +478,24 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
     await this.engine.run(OperationCode.SendObject, [], { ...runOptions(options), dataOut: data });
   }
 
+  /**
+   * SendObjectInfo + SendObject in one call: uploads `data` as `filename`.
+   * Resolves with where the device put it.
+   * @example
+   * await camera.uploadObject('notes.txt', new TextEncoder().encode('hello'), { parent: 'root' });
+   */
+  async uploadObject(
+    filename: string,
+    data: DataSource,
+    target: { readonly storageId?: number; readonly parent?: number | 'root'; readonly info?: Partial<ObjectInfo> } = {},
+    options: CallOptions = {},
+  ): Promise<SentObjectInfo> {
+    const size = data instanceof Uint8Array ? data.length : data.length;
+    const placed = await this.sendObjectInfo(objectInfoFor({ ...target.info, filename, size }), target, options);
+    await this.sendObject(data, options);
+    return placed;
+  }
+
   /** MoveObject to another storage and/or parent (`parent` 0 or `'root'` = storage root). */
   async moveObject(handle: number, storageId: number, parent: number | 'root' = 'root', options: CallOptions = {}): Promise<void> {
     await this.engine.run(OperationCode.MoveObject, [handle, storageId, parent === 'root' ? 0 : parent], runOptions(options));
@@ -592,7 +615,7 @@ function chooseExtension(wanted: string | Extension | undefined, info: DeviceInf
   if (typeof wanted !== 'string') return wanted;
   const found = findExtension(wanted);
   if (found === undefined) {
-    throw new TransportError(
+    throw new RangeError(
       `unknown extension "${wanted}"; known: ${listExtensions().map((e) => e.name).join(', ')}`,
     );
   }

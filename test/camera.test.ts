@@ -156,6 +156,7 @@ describe('Camera against the virtual camera', function () {
       const transport = vcam.connect();
       const err = await rejectionOf(Camera.open({ transport, extension: 'nope' }));
       expect((err as Error).message).to.contain('"nope"').and.to.match(/known: .*\bptp\b/);
+      expect(err).to.be.instanceOf(RangeError); // a usage mistake, not a link failure
       expect(transport.isOpen).to.equal(false);
     });
 
@@ -386,6 +387,19 @@ describe('Camera against the virtual camera', function () {
   });
 
   describe('uploads and deletes', () => {
+    it('uploadObject sends a file in one call, its format taken from the name', async () => {
+      const { camera, root } = await setup();
+      const content = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+      await camera.session(async () => {
+        const sent = await camera.uploadObject('tiny.jpg', content, { storageId: STORAGE, parent: 'root' });
+        const info = await camera.getObjectInfo(sent.handle);
+        expect(info.filename).to.equal('tiny.jpg');
+        expect(info.objectFormat).to.equal(ObjectFormatCode.ExifJpeg);
+        expect(info.objectCompressedSize).to.equal(4);
+      });
+      expect((await readFile(path.join(root, 'tiny.jpg'))).equals(content)).to.equal(true);
+    });
+
     it('sendObjectInfo + sendObject from a Buffer creates the file', async () => {
       const { camera, root } = await setup();
       const content = Buffer.from('uploaded by a test\n');

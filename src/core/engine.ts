@@ -37,6 +37,13 @@ export interface EngineOptions {
    * Default 30000.
    */
   readonly timeoutMs?: number;
+  /**
+   * After a call is aborted or times out, how long the transport may take to
+   * cancel it on the wire. A device that still has not let go is treated as
+   * hung: the transport is closed (pending and queued calls fail with
+   * TransportError) rather than leaving every later call waiting. Default 5000.
+   */
+  readonly cancelGraceMs?: number;
 }
 
 /** Options of one call. */
@@ -64,6 +71,8 @@ export class PtpEngine {
   codeNames: CodeNames;
   /** Default timeout (ms without progress). */
   timeoutMs: number;
+  /** See {@link EngineOptions.cancelGraceMs}. */
+  cancelGraceMs: number;
 
   private currentSessionId = 0;
   private lastSessionId = 0;
@@ -75,6 +84,7 @@ export class PtpEngine {
     this.transport = transport;
     this.codeNames = options.codeNames ?? CodeNames.standard;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.cancelGraceMs = options.cancelGraceMs ?? 5_000;
   }
 
   /** The open session's ID, or 0 when none is open. */
@@ -181,8 +191,13 @@ export class PtpEngine {
     };
     const onUserAbort = (): void => controller.abort(abortReason(options.signal!));
     options.signal?.addEventListener('abort', onUserAbort, { once: true });
-    // Give up on the caller's side at once; the wire is released when the transport settles.
-    const onAbort = (): void => finish(false, controller.signal.reason);
+    // Give up on the caller's side at once; the wire is released when the transport settles,
+    // or, if it never does, when the grace period closes it.
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = (): void => {
+      finish(false, controller.signal.reason);
+      grace = setTimeout(() => void this.transport.close().catch(() => undefined), this.cancelGraceMs);
+    };
     controller.signal.addEventListener('abort', onAbort, { once: true });
     arm();
 
@@ -213,6 +228,7 @@ export class PtpEngine {
       finish(false, controller.signal.aborted ? controller.signal.reason : err);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      if (grace !== undefined) clearTimeout(grace);
       options.signal?.removeEventListener('abort', onUserAbort);
       controller.signal.removeEventListener('abort', onAbort);
     }

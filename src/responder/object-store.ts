@@ -6,7 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { AccessCapability, AssociationType, FilesystemType, ObjectFormatCode, StorageType } from '../core/codes/formats.js';
+import {
+  AccessCapability, AssociationType, FilesystemType, formatForFilename, ObjectFormatCode, StorageType,
+} from '../core/codes/formats.js';
 import { formatPtpDateTime } from '../core/codec/datetime.js';
 import type { ObjectInfo } from '../core/datasets/object-info.js';
 import type { StorageInfo } from '../core/datasets/storage-info.js';
@@ -51,36 +53,8 @@ interface Storage {
 export const ROOT_PARENT = 0xffffffff;
 const ALL = 0xffffffff;
 
-const FORMAT_BY_EXTENSION: Readonly<Record<string, number>> = {
-  '.jpg': ObjectFormatCode.ExifJpeg,
-  '.jpeg': ObjectFormatCode.ExifJpeg,
-  '.jpe': ObjectFormatCode.ExifJpeg,
-  '.tif': ObjectFormatCode.TIFF,
-  '.tiff': ObjectFormatCode.TIFF,
-  '.png': ObjectFormatCode.PNG,
-  '.gif': ObjectFormatCode.GIF,
-  '.bmp': ObjectFormatCode.BMP,
-  '.dng': ObjectFormatCode.DNG,
-  '.jp2': ObjectFormatCode.JP2,
-  '.txt': ObjectFormatCode.Text,
-  '.htm': ObjectFormatCode.HTML,
-  '.html': ObjectFormatCode.HTML,
-  '.wav': ObjectFormatCode.WAV,
-  '.mp3': ObjectFormatCode.MP3,
-  '.avi': ObjectFormatCode.AVI,
-  '.mpg': ObjectFormatCode.MPEG,
-  '.mpeg': ObjectFormatCode.MPEG,
-  '.asf': ObjectFormatCode.ASF,
-  '.mov': ObjectFormatCode.QT,
-  '.aif': ObjectFormatCode.AIFF,
-  '.aiff': ObjectFormatCode.AIFF,
-  '.mrk': ObjectFormatCode.DPOF,
-};
-
 /** The object format for a file name (Undefined when unknown). */
-export function formatForName(name: string): number {
-  return FORMAT_BY_EXTENSION[path.extname(name).toLowerCase()] ?? ObjectFormatCode.Undefined;
-}
+export const formatForName = formatForFilename;
 
 /**
  * True if `name` is a plain file name: no separators, no `..`, no NUL, not

@@ -277,6 +277,24 @@ describe('PtpEngine', () => {
       expect(log).to.deep.equal(['start 1', 'end 1', 'start 2', 'end 2']);
     });
 
+    it('closes the link when a timed-out call is never let go, so later calls fail instead of hanging', async () => {
+      const { engine, initiator } = await scripted(async (t) => {
+        if (t.request.code === OP_ECHO) await new Promise(() => undefined); // a hung device: ignores cancel for ever
+        return { code: ResponseCode.OK };
+      });
+      engine.cancelGraceMs = 100;
+      await engine.openSession(1);
+      let disconnected = false;
+      initiator.onDisconnect(() => (disconnected = true));
+
+      const first = await rejectionOf(engine.run(OP_ECHO, [1], { timeoutMs: 50 }));
+      expect(first).to.be.instanceOf(TimeoutError);
+      const queued = await rejectionOf(engine.run(OperationCode.GetStorageIDs, [], { timeoutMs: 0 }));
+      expect(queued).to.be.instanceOf(TransportError);
+      expect(disconnected).to.equal(true);
+      expect(initiator.isOpen).to.equal(false);
+    });
+
     it('does not time out a slow data-in transfer that keeps making progress', async function () {
       this.timeout(10_000);
       const chunks = 15; // one every 20 ms: 300 ms in all, three times the timeout

@@ -121,3 +121,37 @@ export const ProtectionStatus = {
 
 /** Name of a protection status, e.g. `'ReadOnly'`. */
 export type ProtectionStatusName = keyof typeof ProtectionStatus;
+
+/** Object formats by file-name extension, for uploads and for serving folders. */
+const FORMAT_BY_EXTENSION: Readonly<Record<string, number>> = {
+  '.jpg': ObjectFormatCode.ExifJpeg,
+  '.jpeg': ObjectFormatCode.ExifJpeg,
+  '.jpe': ObjectFormatCode.ExifJpeg,
+  '.tif': ObjectFormatCode.TIFF,
+  '.tiff': ObjectFormatCode.TIFF,
+  '.png': ObjectFormatCode.PNG,
+  '.gif': ObjectFormatCode.GIF,
+  '.bmp': ObjectFormatCode.BMP,
+  '.dng': ObjectFormatCode.DNG,
+  '.jp2': ObjectFormatCode.JP2,
+  '.txt': ObjectFormatCode.Text,
+  '.htm': ObjectFormatCode.HTML,
+  '.html': ObjectFormatCode.HTML,
+  '.wav': ObjectFormatCode.WAV,
+  '.mp3': ObjectFormatCode.MP3,
+  '.avi': ObjectFormatCode.AVI,
+  '.mpg': ObjectFormatCode.MPEG,
+  '.mpeg': ObjectFormatCode.MPEG,
+  '.asf': ObjectFormatCode.ASF,
+  '.mov': ObjectFormatCode.QT,
+  '.aif': ObjectFormatCode.AIFF,
+  '.aiff': ObjectFormatCode.AIFF,
+  '.mrk': ObjectFormatCode.DPOF,
+};
+
+
+/** The standard object format for a file name by its extension (`Undefined` when unknown). */
+export function formatForFilename(name: string): number {
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? ObjectFormatCode.Undefined : (FORMAT_BY_EXTENSION[name.slice(dot).toLowerCase()] ?? ObjectFormatCode.Undefined);
+}
