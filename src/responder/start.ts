@@ -5,6 +5,7 @@
 import { rm } from 'node:fs/promises';
 import type { Transport } from '../core/transport.js';
 import { createInProcessPair } from '../transports/in-process.js';
+import { PtpIpServer } from '../transports/ptpip/server.js';
 import { createSampleCard } from './samples.js';
 import { VirtualCamera, type VirtualCameraOptions } from './virtual-camera.js';
 
@@ -14,6 +15,11 @@ export interface StartVirtualCameraOptions extends Partial<Pick<VirtualCameraOpt
   readonly root?: string | readonly string[];
   /** Serve the folders read-only. */
   readonly readOnly?: boolean;
+  /**
+   * Also serve over PTP/IP. `host` defaults to 127.0.0.1 (loopback), `port` to
+   * 15740; port 0 picks a free one (see `url`).
+   */
+  readonly ptpip?: { readonly host?: string; readonly port?: number; readonly allowGuids?: readonly (Uint8Array | string)[] };
 }
 
 /** A running virtual camera. */
@@ -24,6 +30,10 @@ export interface RunningVirtualCamera extends AsyncDisposable {
   readonly roots: readonly string[];
   /** A new in-process connection to the camera (open it, or pass it to `Camera.open`). */
   connect(): Transport;
+  /** The PTP/IP server, when started with `ptpip`. */
+  readonly server: PtpIpServer | undefined;
+  /** `ptpip://host:port` to connect to, when started with `ptpip`. */
+  readonly url: string | undefined;
   /** Sends an event to connected initiators. */
   emit(event: { readonly code: number; readonly params?: readonly number[]; readonly transactionId?: number }): void;
   /** Disconnects everyone and removes a generated sample card. */
@@ -42,13 +52,27 @@ export async function startVirtualCamera(options: StartVirtualCameraOptions = {}
     ...(options.openCaptureIntervalMs !== undefined ? { openCaptureIntervalMs: options.openCaptureIntervalMs } : {}),
   });
   const links: Array<() => Promise<void>> = [];
+  let server: PtpIpServer | undefined;
+  if (options.ptpip !== undefined) {
+    server = await PtpIpServer.listen({
+      ...(options.ptpip.host !== undefined ? { host: options.ptpip.host } : {}),
+      ...(options.ptpip.port !== undefined ? { port: options.ptpip.port } : {}),
+      ...(options.ptpip.allowGuids !== undefined ? { allowGuids: options.ptpip.allowGuids } : {}),
+      friendlyName: `${device.deviceInfo.manufacturer} ${device.deviceInfo.model}`,
+      attach: (link) => void device.attach(link),
+      ...(options.log !== undefined ? { log: options.log } : {}),
+    });
+  }
   const close = async (): Promise<void> => {
+    await server?.close();
     for (const l of links.splice(0)) await l();
     if (generated !== undefined) await rm(generated, { recursive: true, force: true });
   };
   return {
     device,
     roots,
+    server,
+    url: server?.url,
     connect() {
       const pair = createInProcessPair({ description: 'virtual camera (in-process)' });
       device.attach(pair.responder);

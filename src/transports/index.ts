@@ -6,3 +6,4 @@ export {
   type ParsedTransportSpec,
   type TransportSpec,
 } from './resolve.js';
+export * from './ptpip/index.js';

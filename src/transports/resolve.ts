@@ -38,10 +38,11 @@ export function parseTransportSpec(spec: string): ParsedTransportSpec {
 export async function resolveTransport(spec: TransportSpec | undefined): Promise<Transport> {
   if (spec !== undefined && typeof spec !== 'string') return spec;
   const parsed = parseTransportSpec(spec ?? 'usb');
-  // The USB and PTP/IP transports land with their own issues; until then say so plainly.
-  throw new TransportError(
-    parsed.kind === 'usb'
-      ? 'the USB transport is not available in this version of ptpts yet; pass a Transport instance'
-      : `the PTP/IP transport (${parsed.host}:${parsed.port}) is not available in this version of ptpts yet`,
-  );
+  if (parsed.kind === 'ptpip') {
+    // Loaded on demand: node:net is not there in browsers.
+    const { PtpIpTransport } = await import('./ptpip/transport.js');
+    return new PtpIpTransport({ host: parsed.host, port: parsed.port });
+  }
+  // The USB transport lands with its own issue; until then say so plainly.
+  throw new TransportError('the USB transport is not available in this version of ptpts yet; use ptpip://host or pass a Transport instance');
 }

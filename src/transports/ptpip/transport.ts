@@ -1,0 +1,395 @@
+/**
+ * `PtpIpTransport`: the initiator end of PTP/IP (CIPA DC-005). Two TCP
+ * connections — command/data and event — IPv4, IPv6 or a host name; data
+ * phases streamed both ways with 64-bit lengths; events delivered as they
+ * arrive; probes answered; Cancel on abort; a dropped connection fails pending
+ * calls with TransportError and reports a disconnect.
+ */
+import { connect, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { AbortError, ProtocolError, TimeoutError, TransportError } from '../../core/errors.js';
+import type {
+  DisconnectListener,
+  OperationRequest,
+  OperationResponse,
+  PtpEvent,
+  TransactionPhases,
+  Transport,
+} from '../../core/transport.js';
+import { PacketChannel } from './channel.js';
+import { DataPhaseReceiver, sendDataPhase } from './data-phase.js';
+import { PtpIpInitFailError } from './errors.js';
+import { defaultGuid, parseGuid } from './guid.js';
+import { DataPhase, PacketType, packetTypeName, PTPIP_VERSION, type Packet } from './packets.js';
+
+/** Connection-time quirks of some cameras; vendor extensions supply them. */
+export interface PtpIpQuirks {
+  /** Pause between the command channel's handshake and opening the event channel. */
+  readonly eventChannelDelayMs?: number;
+  /** Runs once both channels are up, before `open()` resolves (e.g. a vendor hello). */
+  afterConnect?(transport: PtpIpTransport): Promise<void>;
+}
+
+/** Options of {@link PtpIpTransport}. */
+export interface PtpIpTransportOptions {
+  /** Host name, IPv4 or IPv6 address (without brackets). */
+  readonly host: string;
+  /** Command channel port. Default 15740. */
+  readonly port?: number;
+  /** Event channel port. Default: the command port. */
+  readonly eventPort?: number;
+  /** Initiator GUID (16 bytes or 32 hex digits). Default: stable for this machine and user. */
+  readonly guid?: Uint8Array | string;
+  /** Name the camera shows for this computer. Default `ptpts@<hostname>`. */
+  readonly friendlyName?: string;
+  /** Time allowed for TCP connect and each handshake step. Default 10000 ms. */
+  readonly connectTimeoutMs?: number;
+  readonly quirks?: PtpIpQuirks;
+}
+
+interface Pending {
+  readonly request: OperationRequest;
+  readonly phases: TransactionPhases;
+  receiver: DataPhaseReceiver | undefined;
+  resolve(r: OperationResponse): void;
+  reject(e: unknown): void;
+}
+
+type Waiter = { readonly match: (p: Packet) => boolean; resolve(p: Packet): void };
+
+/** PTP/IP initiator. */
+export class PtpIpTransport implements Transport {
+  readonly host: string;
+  readonly port: number;
+  readonly eventPort: number;
+  readonly guid: Uint8Array;
+  readonly friendlyName: string;
+  /** Set by the handshake. */
+  connectionNumber = 0;
+  responderName = '';
+  responderGuid: Uint8Array = new Uint8Array(16);
+
+  readonly #options: PtpIpTransportOptions;
+  #cmd: PacketChannel | undefined;
+  #evt: PacketChannel | undefined;
+  #open = false;
+  #pending: Pending | undefined;
+  /** Transactions we cancelled: their late packets are dropped, not treated as errors. */
+  readonly #cancelled = new Set<number>();
+  readonly #eventListeners = new Set<(e: PtpEvent) => void>();
+  readonly #disconnectListeners = new Set<DisconnectListener>();
+  #waiters: Waiter[] = [];
+  #handshakeError: ((e: Error) => void) | undefined;
+
+  constructor(options: PtpIpTransportOptions) {
+    this.#options = options;
+    this.host = options.host;
+    this.port = options.port ?? 15740;
+    this.eventPort = options.eventPort ?? this.port;
+    this.guid = options.guid !== undefined ? parseGuid(options.guid) : defaultGuid();
+    this.friendlyName = options.friendlyName ?? `ptpts@${hostname()}`;
+  }
+
+  get description(): string {
+    const h = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `ptpip://${h}:${this.port}`;
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  async open(signal?: AbortSignal): Promise<void> {
+    if (this.#open) return;
+    const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
+    try {
+      const cmdSocket = await this.#connect(this.port, timeoutMs, signal);
+      this.#cmd = this.#channel(cmdSocket, 'command');
+      await this.#cmd.send(PacketType.InitCommandRequest, {
+        guid: this.guid,
+        friendlyName: this.friendlyName,
+        protocolVersion: PTPIP_VERSION,
+      });
+      const ack = await this.#await(
+        (p) => p.type === PacketType.InitCommandAck || p.type === PacketType.InitFail,
+        timeoutMs, 'Init Command Ack', signal,
+      );
+      if (ack.type === PacketType.InitFail) throw new PtpIpInitFailError(ack.reason, 'command');
+      if (ack.type !== PacketType.InitCommandAck) throw new ProtocolError('unexpected handshake packet');
+      this.connectionNumber = ack.connectionNumber;
+      this.responderName = ack.friendlyName;
+      this.responderGuid = ack.guid;
+
+      const delay = this.#options.quirks?.eventChannelDelayMs ?? 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      const evtSocket = await this.#connect(this.eventPort, timeoutMs, signal);
+      this.#evt = this.#channel(evtSocket, 'event');
+      await this.#evt.send(PacketType.InitEventRequest, { connectionNumber: this.connectionNumber });
+      const evAck = await this.#await(
+        (p) => p.type === PacketType.InitEventAck || p.type === PacketType.InitFail,
+        timeoutMs, 'Init Event Ack', signal,
+      );
+      if (evAck.type === PacketType.InitFail) throw new PtpIpInitFailError(evAck.reason, 'event');
+      this.#open = true;
+      await this.#options.quirks?.afterConnect?.(this);
+    } catch (err) {
+      this.#open = false;
+      this.#cmd?.close();
+      this.#evt?.close();
+      this.#cmd = undefined;
+      this.#evt = undefined;
+      throw err;
+    }
+  }
+
+  #connect(port: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted === true) {
+        reject(new AbortError('connect aborted'));
+        return;
+      }
+      const socket = connect({ host: this.host, port });
+      const timer = setTimeout(() => fail(new TimeoutError(`no TCP connection to ${this.host}:${port} within ${timeoutMs} ms`, timeoutMs)), timeoutMs);
+      const onAbort = (): void => fail(new AbortError('connect aborted'));
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        socket.removeListener('error', onError);
+        socket.removeListener('connect', onConnect);
+      };
+      const fail = (err: Error): void => {
+        cleanup();
+        socket.destroy();
+        reject(err);
+      };
+      const onError = (err: NodeJS.ErrnoException): void =>
+        fail(new TransportError(`cannot connect to ${this.host}:${port}: ${err.code ?? err.message}${hint(err.code)}`, { cause: err }));
+      const onConnect = (): void => {
+        cleanup();
+        socket.setKeepAlive(true, 10_000);
+        resolve(socket);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('error', onError);
+      socket.once('connect', onConnect);
+    });
+  }
+
+  #channel(socket: Socket, name: 'command' | 'event'): PacketChannel {
+    const ch: PacketChannel = new PacketChannel(socket, `${this.description} ${name}`, {
+      packet: (p) => this.#onPacket(ch, p),
+      data: (type, transactionId, chunk, last) => this.#onData(type, transactionId, chunk, last),
+      closed: (err) => this.#onClosed(err),
+    });
+    return ch;
+  }
+
+  #await(match: (p: Packet) => boolean, timeoutMs: number, what: string, signal: AbortSignal | undefined): Promise<Packet> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new TimeoutError(`no ${what} from ${this.description} within ${timeoutMs} ms`, timeoutMs)), timeoutMs);
+      const onAbort = (): void => done(new AbortError('connect aborted'));
+      const waiter: Waiter = { match, resolve: (p) => done(undefined, p) };
+      const done = (err: Error | undefined, p?: Packet): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        this.#handshakeError = undefined;
+        if (err !== undefined) reject(err);
+        else resolve(p!);
+      };
+      this.#handshakeError = (e) => done(e);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #onPacket(ch: PacketChannel, p: Packet): void {
+    const waiter = this.#waiters.find((w) => w.match(p));
+    if (waiter !== undefined) {
+      waiter.resolve(p);
+      return;
+    }
+    switch (p.type) {
+      case PacketType.ProbeRequest:
+        void ch.send(PacketType.ProbeResponse, {}).catch(() => undefined);
+        return;
+      case PacketType.ProbeResponse:
+        return;
+      case PacketType.Event:
+        for (const l of [...this.#eventListeners]) l({ code: p.code, transactionId: p.transactionId, params: p.params });
+        return;
+      case PacketType.StartData: {
+        const pending = this.#forTransaction(p.transactionId, 'Start Data');
+        if (pending === undefined) return;
+        pending.receiver = new DataPhaseReceiver(ch, p.transactionId, p.totalLength, pending.phases.dataIn, pending.phases.onProgress);
+        return;
+      }
+      case PacketType.OperationResponse: {
+        const pending = this.#forTransaction(p.transactionId, 'Operation Response');
+        if (pending === undefined) return;
+        this.#pending = undefined;
+        const response: OperationResponse = { code: p.code, transactionId: p.transactionId, params: p.params };
+        if (pending.receiver === undefined) pending.resolve(response);
+        else pending.receiver.done.then(() => pending.resolve(response), (e: unknown) => pending.reject(e));
+        return;
+      }
+      case PacketType.Cancel:
+        // The responder cancels the transaction: its response (TransactionCancelled) follows.
+        return;
+      default:
+        this.#protocolFailure(new ProtocolError(`unexpected ${packetTypeName(p.type)} packet on ${ch.name}`, { field: 'PtpIpPacket.type' }));
+    }
+  }
+
+  #onData(type: number, transactionId: number, chunk: Uint8Array, last: boolean): void {
+    const pending = this.#forTransaction(transactionId, 'Data');
+    if (pending === undefined) return;
+    if (pending.receiver === undefined) {
+      this.#protocolFailure(new ProtocolError('Data packet without Start Data', { field: 'PtpIpPacket.type' }));
+      return;
+    }
+    pending.receiver.push(chunk, type === PacketType.EndData && last);
+  }
+
+  /** The pending transaction a packet belongs to; undefined (dropped) for cancelled ones. */
+  #forTransaction(transactionId: number, what: string): Pending | undefined {
+    if (this.#cancelled.has(transactionId)) {
+      if (what === 'Operation Response') this.#cancelled.delete(transactionId);
+      if (this.#pending?.request.transactionId !== transactionId) return undefined;
+    }
+    const pending = this.#pending;
+    if (pending === undefined || pending.request.transactionId !== transactionId) {
+      this.#protocolFailure(new ProtocolError(`${what} for transaction ${transactionId}, none pending with that ID`, { field: `${what}.transactionId` }));
+      return undefined;
+    }
+    return pending;
+  }
+
+  #protocolFailure(err: ProtocolError): void {
+    // The stream can no longer be trusted to be in step: drop the link.
+    this.#shutdown(err);
+  }
+
+  #onClosed(err: Error | undefined): void {
+    if (this.#handshakeError !== undefined) {
+      this.#handshakeError(err ?? new TransportError(`${this.description} closed during the handshake`));
+      return;
+    }
+    this.#shutdown(err ?? new TransportError(`${this.description} closed`));
+  }
+
+  #shutdown(err: Error | undefined): void {
+    const wasOpen = this.#open;
+    this.#open = false;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending !== undefined) {
+      const failure = err ?? new TransportError(`${this.description} closed during a transaction`);
+      pending.receiver?.fail(failure);
+      pending.reject(failure);
+    }
+    this.#cmd?.close();
+    this.#evt?.close();
+    if (wasOpen) for (const l of [...this.#disconnectListeners]) l(err);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#open && this.#cmd === undefined) return;
+    this.#shutdown(undefined);
+    this.#cmd = undefined;
+    this.#evt = undefined;
+  }
+
+  transaction(request: OperationRequest, phases: TransactionPhases = {}): Promise<OperationResponse> {
+    const cmd = this.#cmd;
+    if (!this.#open || cmd === undefined) return Promise.reject(new TransportError(`${this.description} is not open`));
+    if (this.#pending !== undefined) return Promise.reject(new TransportError('a transaction is already in progress'));
+    return new Promise<OperationResponse>((resolve, reject) => {
+      const { signal } = phases;
+      const onAbort = (): void => {
+        this.#cancelled.add(request.transactionId);
+        void cmd.send(PacketType.Cancel, { transactionId: request.transactionId }).catch(() => undefined);
+      };
+      const pending: Pending = {
+        request,
+        phases,
+        receiver: undefined,
+        resolve: (r) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (signal?.aborted === true) reject(signal.reason);
+          else resolve(r);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(signal?.aborted === true ? signal.reason : e);
+        },
+      };
+      this.#pending = pending;
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const send = async (): Promise<void> => {
+        await cmd.send(PacketType.OperationRequest, {
+          dataPhase: phases.dataOut !== undefined ? DataPhase.Out : DataPhase.NoDataOrIn,
+          code: request.code,
+          transactionId: request.transactionId,
+          params: [...request.params],
+        });
+        if (signal?.aborted === true) onAbort();
+        if (phases.dataOut !== undefined) {
+          await sendDataPhase(cmd, request.transactionId, phases.dataOut, {
+            ...(phases.onProgress !== undefined ? { onProgress: phases.onProgress } : {}),
+            ...(signal !== undefined ? { signal } : {}),
+          });
+        }
+      };
+      send().catch((err: unknown) => {
+        // An aborted upload stops mid-phase: the Cancel already sent tells the responder; wait for its response.
+        if (signal?.aborted === true && !(err instanceof TransportError)) return;
+        if (this.#pending === pending) this.#pending = undefined;
+        pending.reject(err);
+        if (err instanceof ProtocolError) this.#shutdown(new TransportError(`${this.description}: upload aborted (${err.message})`, { cause: err }));
+      });
+    });
+  }
+
+  onEvent(listener: (event: PtpEvent) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  onDisconnect(listener: DisconnectListener): () => void {
+    this.#disconnectListeners.add(listener);
+    return () => this.#disconnectListeners.delete(listener);
+  }
+
+  async cancel(transactionId: number): Promise<void> {
+    this.#cancelled.add(transactionId);
+    await this.#cmd?.send(PacketType.Cancel, { transactionId });
+  }
+
+  /** PTP/IP has no device reset request: reconnects both channels. */
+  async reset(): Promise<void> {
+    await this.close();
+    await this.open();
+  }
+
+  /** Sends a Probe Request on the event channel (a keep-alive some cameras expect). */
+  async probe(): Promise<void> {
+    await this.#evt?.send(PacketType.ProbeRequest, {});
+  }
+}
+
+function hint(code: string | undefined): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return ' (nothing listens there: is the camera in PC-connection / remote mode, and the port right?)';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return ' (no route: is this computer on the camera\'s Wi-Fi network?)';
+    case 'ETIMEDOUT':
+      return ' (no answer: check the address, and that a firewall lets TCP 15740 through)';
+    case 'ENOTFOUND':
+      return ' (unknown host name)';
+    default:
+      return '';
+  }
+}
