@@ -1,6 +1,6 @@
 /**
- * `ptpts demo` (what `npm start` runs): starts the embedded virtual camera,
- * connects to it with the library, shows DeviceInfo, lists storage,
+ * `ptpts demo` (what `npm start` runs): starts the embedded virtual camera on
+ * loopback PTP/IP, connects to it with the library over TCP, shows DeviceInfo, lists storage,
  * downloads a file, captures, and prints the events that arrive.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -15,9 +15,11 @@ import { listObjects } from './listing.js';
 
 /** Runs the demo. */
 export async function demoCommand(io: Output): Promise<void> {
-  const emulator = await startVirtualCamera();
-  io.out(`Virtual camera serving ${emulator.roots.join(', ')} (in-process link)`);
-  const camera = await Camera.open({ transport: emulator.connect() });
+  // Port 0: a free loopback port, so the demo never collides with a real service on 15740.
+  const emulator = await startVirtualCamera({ ptpip: { host: '127.0.0.1', port: 0 } });
+  const url = emulator.url!;
+  io.out(`Virtual camera serving ${emulator.roots.join(', ')} at ${url}`);
+  const camera = await Camera.open({ transport: url });
   camera.on('event', (e) => io.out(`  event: ${camera.codeNames.describe('event', e.code)} params [${e.params.join(', ')}] (transaction ${e.transactionId})`));
   try {
     io.out('\n== DeviceInfo');

@@ -3,9 +3,10 @@
  * are one clear line (the stack only with --verbose).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { PtpError } from '../core/errors.js';
+import type { PtpError } from '../core/errors.js';
 import { getCommand, infoCommand, lsCommand, type Output } from './commands.js';
 import { demoCommand } from './demo.js';
+import { emulateCommand, type EmulateOptions } from './emulate.js';
 import { openTarget, UsageError, type TargetOptions } from './target.js';
 
 const stdio: Output = {
@@ -72,6 +73,15 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
     ),
   );
   program
+    .command('emulate')
+    .description('run the virtual camera over PTP/IP until Ctrl-C, logging each transaction')
+    .option('--root <dir...>', 'folder(s) to serve, one storage each (default: a sample card)')
+    .option('--personality <name>', 'device to imitate (ptp)')
+    .option('--ptpip <host[:port]>', 'address to listen on', '127.0.0.1:15740')
+    .option('--read-only', 'refuse uploads and deletes')
+    .option('--verbose', 'show stack traces on errors')
+    .action(run((_opts, cmd) => emulateCommand(cmd.opts<EmulateOptions>(), io)));
+  program
     .command('demo')
     .description('run the tour against the embedded virtual camera (npm start)')
     .option('--verbose', 'show stack traces on errors')
@@ -87,7 +97,9 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
       return 2;
     }
     const e = err instanceof Error ? err : new Error(String(err));
-    io.err(`ptpts: ${e.message}${e instanceof PtpError ? ` [${e.code}]` : ''}`);
+    // By code, not instanceof: an error from another copy of the library still counts.
+    const code = (e as Partial<PtpError>).code;
+    io.err(`ptpts: ${e.message}${typeof code === 'string' && code.startsWith('ERR_PTP') ? ` [${code}]` : ''}`);
     if (verbose && e.stack !== undefined) io.err(e.stack);
     return 1;
   }

@@ -5,6 +5,7 @@
  */
 import { TransportError } from '../core/errors.js';
 import type { Transport } from '../core/transport.js';
+import { PtpIpTransport } from './ptpip/transport.js';
 
 /** A transport, or a string naming one. */
 export type TransportSpec = Transport | string;
@@ -38,11 +39,7 @@ export function parseTransportSpec(spec: string): ParsedTransportSpec {
 export async function resolveTransport(spec: TransportSpec | undefined): Promise<Transport> {
   if (spec !== undefined && typeof spec !== 'string') return spec;
   const parsed = parseTransportSpec(spec ?? 'usb');
-  if (parsed.kind === 'ptpip') {
-    // Loaded on demand: node:net is not there in browsers.
-    const { PtpIpTransport } = await import('./ptpip/transport.js');
-    return new PtpIpTransport({ host: parsed.host, port: parsed.port });
-  }
+  if (parsed.kind === 'ptpip') return new PtpIpTransport({ host: parsed.host, port: parsed.port });
   // The USB transport lands with its own issue; until then say so plainly.
   throw new TransportError('the USB transport is not available in this version of ptpts yet; use ptpip://host or pass a Transport instance');
 }

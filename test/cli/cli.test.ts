@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { emulateCommand } from '../../src/cli/emulate.js';
 import { main } from '../../src/cli/main.js';
 
 interface Run {
@@ -106,10 +107,51 @@ describe('cli', () => {
     const r = await run('demo');
     expect(r.code, r.err.join('\n')).to.equal(0);
     const text = r.out.join('\n');
+    expect(text).to.match(/at ptpip:\/\/127\.0\.0\.1:\d+/); // over loopback PTP/IP, as the README promises
     expect(text).to.contain('== DeviceInfo');
     expect(text).to.match(/-> .*SAMP0001\.JPG/);
     expect(text).to.match(/event: 0x4002 ObjectAdded/);
     expect(text).to.match(/event: 0x400D CaptureComplete/);
     expect(text).to.match(/captured \/store_00010001\/DCIM\/100PTPTS\/IMG_0001\.JPG \(640x480/);
+  });
+});
+
+describe('cli emulate + --ptpip', () => {
+  it('serves a folder over PTP/IP that `ls --ptpip` and `get --ptpip` read', async () => {
+    const card = await mkdtemp(path.join(tmpdir(), 'ptpts-cli-emu-'));
+    const dest = await mkdtemp(path.join(tmpdir(), 'ptpts-cli-emu-out-'));
+    await writeFile(path.join(card, 'a.txt'), 'over tcp');
+    const lines: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const running = emulateCommand({ root: [card], ptpip: '127.0.0.1:0' }, { out: (l) => lines.push(l), err: (l) => lines.push(l) }, stopped);
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 200 && url === undefined; i++) {
+        url = lines.map((l) => /at ptpip:\/\/(127\.0\.0\.1:\d+)/.exec(l)?.[1]).find((u) => u !== undefined);
+        if (url === undefined) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(url, lines.join('\n')).to.be.a('string');
+      const ls = await run('ls', '--ptpip', url!);
+      expect(ls.code, ls.err.join('\n')).to.equal(0);
+      expect(ls.out.join('\n')).to.contain('/store_00010001/a.txt');
+      const get = await run('get', '/store_00010001/a.txt', '-o', dest, '--ptpip', url!);
+      expect(get.code, get.err.join('\n')).to.equal(0);
+      expect(await readFile(path.join(dest, 'a.txt'), 'utf8')).to.equal('over tcp');
+      // Each transaction is logged.
+      expect(lines.some((l) => l.includes('GetObject(0x'))).to.equal(true);
+    } finally {
+      stop();
+      await running;
+      await rm(card, { recursive: true, force: true });
+      await rm(dest, { recursive: true, force: true });
+    }
+  });
+
+  it('a refused PTP/IP connection is one clear line', async () => {
+    const r = await run('info', '--ptpip', '127.0.0.1:1');
+    expect(r.code).to.equal(1);
+    expect(r.err).to.have.length(1);
+    expect(r.err[0]).to.match(/cannot connect to 127\.0\.0\.1:1: ECONNREFUSED.*\[ERR_PTP_TRANSPORT\]/);
   });
 });
