@@ -147,5 +147,5 @@ export function encodeValue(code: number, value: PtpValue): Uint8Array {
 
 /** Decodes one value of datatype `code` (the data phase of GetDevicePropValue). */
 export function decodeValue(code: number, bytes: Uint8Array): PtpValue {
-  return readValue(new ByteReader(bytes), code, dataTypeName(code));
+  return readValue(new ByteReader(bytes), code, 'Value');
 }

@@ -22,6 +22,7 @@ export class PacketChannel {
   #closed = false;
   #closedByUs = false;
   #pauses = 0;
+  #corked = false;
   #drainWaiters: Array<() => void> = [];
 
   constructor(socket: Socket, name: string, handlers: ChannelHandlers) {
@@ -61,22 +62,33 @@ export class PacketChannel {
 
   /** Sends a control packet. Resolves once the socket can take more. */
   send<T extends PacketTypeCode>(type: T, fields: PacketFields<T>): Promise<void> {
-    return this.#write(encodePacket(type, fields));
+    if (this.#closed) return Promise.reject(this.#closedError());
+    this.#batch();
+    return this.socket.write(encodePacket(type, fields)) ? Promise.resolve() : this.#drained();
   }
 
   /** Sends one Data or End Data packet carrying `payload`. */
   sendData(type: typeof PacketType.Data | typeof PacketType.EndData, transactionId: number, payload: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    this.socket.cork();
+    this.#batch();
     this.socket.write(encodeDataHeader(type, transactionId, payload.length));
     const ok = payload.length === 0 ? true : this.socket.write(payload);
-    this.socket.uncork();
     return ok ? Promise.resolve() : this.#drained();
   }
 
-  #write(bytes: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closedError());
-    return this.socket.write(bytes) ? Promise.resolve() : this.#drained();
+  /**
+   * Packets written in one turn of the event loop leave in one writev: a small
+   * GetDevicePropValue answer (Start Data, End Data, Response) is one segment
+   * and one syscall instead of three.
+   */
+  #batch(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.socket.cork();
+    setImmediate(() => {
+      this.#corked = false;
+      this.socket.uncork();
+    });
   }
 
   #drained(): Promise<void> {

@@ -1,0 +1,204 @@
+/**
+ * PTP/IP figures from issue #5: GetObject/SendObject throughput against a
+ * plain socket pair moving the same bytes, gphoto2 on the same download, RSS
+ * while downloading to a file, GetDevicePropValue round trips, event latency.
+ */
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { Camera } from '../src/camera.js';
+import { EventCode } from '../src/core/codes/events.js';
+import { startVirtualCamera } from '../src/responder/start.js';
+import type { Result } from './harness.js';
+
+const MiB = 1024 * 1024;
+
+async function sparseFile(dir: string, name: string, bytes: number): Promise<string> {
+  const file = path.join(dir, name);
+  const fh = await open(file, 'w');
+  await fh.truncate(bytes);
+  await fh.close();
+  return file;
+}
+
+/** The same file pushed through a plain loopback socket pair. */
+async function socketBaseline(file: string): Promise<number> {
+  const server = createServer((s) => createReadStream(file, { highWaterMark: MiB }).pipe(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const t0 = performance.now();
+  let n = 0;
+  await new Promise<void>((resolve, reject) => {
+    const c = connect(port, '127.0.0.1');
+    c.on('data', (d: Buffer) => (n += d.length));
+    c.on('end', resolve);
+    c.on('error', reject);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  server.close();
+  return n / MiB / seconds;
+}
+
+/** The same bytes uploaded through a plain loopback socket pair. */
+async function socketUploadBaseline(bytes: number): Promise<number> {
+  let received = 0;
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  const server = createServer((s) => s.on('data', (d: Buffer) => {
+    received += d.length;
+    if (received >= bytes) done();
+  }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const c = connect(port, '127.0.0.1');
+  await new Promise<void>((r) => c.once('connect', () => r()));
+  const chunk = new Uint8Array(MiB);
+  const t0 = performance.now();
+  for (let sent = 0; sent < bytes; sent += chunk.length) {
+    if (!c.write(chunk)) await new Promise<void>((r) => c.once('drain', () => r()));
+  }
+  await all;
+  const seconds = (performance.now() - t0) / 1000;
+  c.destroy();
+  server.close();
+  return bytes / MiB / seconds;
+}
+
+export async function ptpipBench(opts: { readonly quick: boolean }): Promise<Result[]> {
+  const size = (opts.quick ? 128 : 1024) * MiB;
+  const bigSize = (opts.quick ? 256 : 2048) * MiB;
+  const dir = await mkdtemp(path.join(tmpdir(), 'ptpts-bench-'));
+  const up = await mkdtemp(path.join(tmpdir(), 'ptpts-bench-up-'));
+  const results: Result[] = [];
+  try {
+    await sparseFile(dir, 'big.bin', size);
+    await sparseFile(dir, 'huge.bin', bigSize);
+    const emu = await startVirtualCamera({ root: [dir, up], ptpip: { host: '127.0.0.1', port: 0 } });
+    const camera = await Camera.open({ transport: emu.url! });
+    try {
+      await camera.session(async () => {
+        const handles = await camera.getObjectHandles(0x00010001);
+        const byName = new Map<string, number>();
+        for (const h of handles) byName.set((await camera.getObjectInfo(h)).filename, h);
+
+        // GetObject throughput vs the socket baseline (same file, same run).
+        const base = await socketBaseline(path.join(dir, 'big.bin'));
+        let n = 0n;
+        const t0 = performance.now();
+        await camera.getObject(byName.get('big.bin')!, { to: { write: (c) => void (n += BigInt(c.length)) } });
+        const ours = Number(n) / MiB / ((performance.now() - t0) / 1000);
+        results.push({ name: `socket pair, ${size / MiB} MiB`, value: base, unit: 'MiB/s' });
+        results.push({
+          name: `GetObject ${size / MiB} MiB (PTP/IP)`, value: ours, unit: 'MiB/s',
+          target: { op: '>=', value: 0.8 * base, text: `>= 0.80 x socket (${(0.8 * base).toFixed(0)})` },
+          note: `${(ours / base).toFixed(2)} x socket`,
+        });
+
+        // SendObject throughput vs an upload over a plain socket.
+        const upBase = await socketUploadBaseline(size);
+        const chunk = new Uint8Array(MiB);
+        const t1 = performance.now();
+        await camera.uploadObject('upload.bin', {
+          length: size,
+          chunks: (function* () {
+            for (let i = 0; i < size / MiB; i++) yield chunk;
+          })(),
+        }, { storageId: 0x00020001, parent: 'root' });
+        const upOurs = size / MiB / ((performance.now() - t1) / 1000);
+        results.push({ name: `socket upload, ${size / MiB} MiB`, value: upBase, unit: 'MiB/s' });
+        results.push({
+          name: `SendObject ${size / MiB} MiB (PTP/IP)`, value: upOurs, unit: 'MiB/s',
+          target: { op: '>=', value: 0.8 * upBase, text: `>= 0.80 x socket (${(0.8 * upBase).toFixed(0)})` },
+          note: `${(upOurs / upBase).toFixed(2)} x socket; includes writing the file`,
+        });
+        await rm(path.join(up, 'upload.bin'), { force: true });
+
+        // RSS while downloading a big object to a file.
+        const out = path.join(up, 'download.bin');
+        global.gc?.();
+        const rss0 = process.memoryUsage().rss;
+        let peak = rss0;
+        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+        const ws = createWriteStream(out);
+        await camera.getObject(byName.get('huge.bin')!, { to: ws });
+        ws.end();
+        await finished(ws);
+        clearInterval(sampler);
+        const grown = (peak - rss0) / MiB;
+        results.push({
+          name: `RSS growth, ${bigSize / MiB} MiB GetObject to a file`, value: grown, unit: 'MiB',
+          target: { op: '<=', value: 100, text: '<= 100 MiB' },
+        });
+        await rm(out, { force: true });
+
+        // Round trips.
+        await camera.getDevicePropValue(0x5001); // learn the datatype first
+        const t2 = performance.now();
+        let trips = 0;
+        while (performance.now() - t2 < 2000) {
+          await camera.getDevicePropValue(0x5001);
+          trips++;
+        }
+        const rate = trips / ((performance.now() - t2) / 1000);
+        results.push({
+          name: 'GetDevicePropValue round trips', value: rate, unit: '/s',
+          target: { op: '>=', value: 10_000, text: '>= 10000/s' },
+        });
+
+        // Event latency: virtual camera emit -> user callback.
+        const latencies: number[] = [];
+        let sentAt = 0;
+        const onEvent = (): void => void latencies.push(performance.now() - sentAt);
+        camera.on('event', onEvent);
+        for (let i = 0; i < 500; i++) {
+          sentAt = performance.now();
+          emu.emit({ code: EventCode.DevicePropChanged, params: [0x5001] });
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        camera.off('event', onEvent);
+        latencies.sort((a, b) => a - b);
+        const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? Infinity;
+        results.push({
+          name: 'event latency p99 (emit -> callback)', value: p99, unit: 'ms',
+          target: { op: '<=', value: 20, text: '<= 20 ms' },
+          note: `${latencies.length}/500 events, median ${(latencies[latencies.length >> 1] ?? 0).toFixed(2)} ms`,
+        });
+      });
+      results.push(...(await gphoto2Comparison(emu.server!.address.port, size, results)));
+    } finally {
+      await camera.close();
+      await emu.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await rm(up, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** gphoto2 --get-file of the same object against the same server. */
+async function gphoto2Comparison(port: number, size: number, results: readonly Result[]): Promise<Result[]> {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'ptpts-bench-gp-'));
+  try {
+    const t0 = performance.now();
+    // /store_00010001/big.bin is file #1 of the storage root.
+    await promisify(execFile)('timeout', ['-k', '10', '600', 'gphoto2', '--port', `ptpip:127.0.0.1:${port}:${port}`,
+      '--folder', '/store_00010001', '--get-file', 'big.bin'], { cwd, env: { ...process.env, HOME: cwd } });
+    const seconds = (performance.now() - t0) / 1000;
+    const got = (await stat(path.join(cwd, 'big.bin'))).size;
+    const gp = got / MiB / seconds;
+    const ours = results.find((r) => r.name.startsWith('GetObject'))?.value ?? 0;
+    return [{ name: `gphoto2 --get-file ${size / MiB} MiB`, value: gp, unit: 'MiB/s', note: 'includes process start and session setup' },
+      { name: 'GetObject vs gphoto2', value: ours / gp, unit: 'x', target: { op: '>=', value: 1, text: '>= 1 x gphoto2' } }];
+  } catch (err) {
+    return [{ name: 'gphoto2 --get-file', value: NaN, unit: '', note: `not run: ${(err as Error).message.split('\n')[0]}` }];
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
