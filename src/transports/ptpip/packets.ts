@@ -198,7 +198,19 @@ export function decodePacket(type: number, payload: Uint8Array, offset = 0): Pac
     throw new ProtocolError(`unknown PTP/IP packet type ${type}`, { field: 'PtpIpPacket.type', offset: offset + 4 });
   }
   const r = new ByteReader(payload);
-  const fields = codec.read(r, codec.typeName);
+  let fields: object;
+  try {
+    fields = codec.read(r, codec.typeName);
+  } catch (err) {
+    // Field offsets are within the payload; report them within the stream.
+    if (err instanceof ProtocolError && err.offset !== undefined) {
+      throw new ProtocolError(err.message.replace(/ \([^)]*\)$/, ''), {
+        ...(err.field !== undefined ? { field: err.field } : {}),
+        offset: offset + PACKET_HEADER_SIZE + err.offset,
+      }, { cause: err });
+    }
+    throw err;
+  }
   if (r.remaining !== 0 && type !== PacketType.InitCommandRequest && type !== PacketType.InitCommandAck) {
     throw new ProtocolError(`${r.remaining} unexpected byte(s) after ${codec.typeName}`, { field: codec.typeName, offset: offset + PACKET_HEADER_SIZE + r.offset });
   }
