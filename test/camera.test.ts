@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,13 @@ import type { Extension } from '../src/extensions/extension.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../src/responder/start.js';
 
 const MiB = 1024 * 1024;
+
+/** Whether this machine can listen on ::1 (some containers have no IPv6). */
+const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
+  const probe = createServer();
+  probe.once('error', () => resolve(false));
+  probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+});
 const STORAGE = 0x00010001;
 
 interface Fixture {
@@ -38,6 +46,19 @@ interface Fixture {
 }
 
 const cleanups: Array<() => Promise<void>> = [];
+
+/** The links every test runs over: the same behaviour is expected from each. */
+interface Link {
+  readonly name: string;
+  /** PTP/IP listen address, or undefined for the in-process pair. */
+  readonly ptpipHost?: string;
+}
+const LINKS: readonly Link[] = [
+  { name: 'the in-process pair' },
+  { name: 'PTP/IP over IPv4', ptpipHost: '127.0.0.1' },
+  { name: 'PTP/IP over IPv6', ptpipHost: '::1' },
+];
+let link: Link = LINKS[0]!;
 
 /** A served folder with a 3 MiB random file, a text file and a subfolder holding a file. */
 async function setup(options: { readOnly?: boolean; openCaptureIntervalMs?: number } = {}): Promise<Fixture> {
@@ -57,9 +78,10 @@ async function setup(options: { readOnly?: boolean; openCaptureIntervalMs?: numb
     readOnly: options.readOnly ?? false,
     log: (line) => log.push(line),
     openCaptureIntervalMs: options.openCaptureIntervalMs ?? 60_000,
+    ...(link.ptpipHost !== undefined ? { ptpip: { host: link.ptpipHost, port: 0 } } : {}),
   });
   cleanups.push(() => vcam.close());
-  const camera = await Camera.open({ transport: vcam.connect(), timeoutMs: 10_000 });
+  const camera = await Camera.open({ transport: vcam.url ?? vcam.connect(), timeoutMs: 10_000 });
   cleanups.push(() => camera.close());
   return { base, root, big, text, inner, vcam, camera, log };
 }
@@ -130,8 +152,14 @@ function objectInfo(filename: string, size: number, objectFormat: number = Objec
 
 const countLines = (log: readonly string[], op: string): number => log.filter((l) => l.includes(` ${op}(`)).length;
 
-describe('Camera against the virtual camera', function () {
+for (const l of LINKS) describe(`Camera against the virtual camera, over ${l.name}`, function () {
   this.timeout(20_000);
+  before(function () {
+    if (l.ptpipHost === '::1' && !hasIpv6Loopback) this.skip();
+    link = l;
+  });
+  /** Tests that hold two connections at once: the PTP/IP server takes one initiator at a time. */
+  const itTwoConnections = l.ptpipHost === undefined ? it : (): void => undefined;
 
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
@@ -151,7 +179,7 @@ describe('Camera against the virtual camera', function () {
       expect(camera.engine.inSession).to.equal(false);
     });
 
-    it('rejects an unknown extension name, listing the known ones, and closes the transport', async () => {
+    itTwoConnections('rejects an unknown extension name, listing the known ones, and closes the transport', async () => {
       const { vcam } = await setup();
       const transport = vcam.connect();
       const err = await rejectionOf(Camera.open({ transport, extension: 'nope' }));
@@ -160,7 +188,7 @@ describe('Camera against the virtual camera', function () {
       expect(transport.isOpen).to.equal(false);
     });
 
-    it('uses an imposed extension object, whose vendor codes name events', async () => {
+    itTwoConnections('uses an imposed extension object, whose vendor codes name events', async () => {
       const { vcam, camera: plain } = await setup();
       const ext: Extension = { name: 'test-vendor', codes: { event: { TestShutterReleased: 0xc123 } }, match: () => 0 };
       const camera = await Camera.open({ transport: vcam.connect(), extension: ext });
@@ -593,7 +621,7 @@ describe('Camera against the virtual camera', function () {
   });
 
   describe('raw mode', () => {
-    it('returns undecoded bytes, and the types say so', async () => {
+    itTwoConnections('returns undecoded bytes, and the types say so', async () => {
       const { vcam, camera } = await setup();
       const raw = await Camera.open({ transport: vcam.connect(), raw: true });
       cleanups.push(() => raw.close());
