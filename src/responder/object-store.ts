@@ -237,7 +237,11 @@ export class ObjectStore {
       objectFormat: format,
       protectionStatus: obj.protection,
       objectCompressedSize: obj.size >= 0xffffffffn ? 0xffffffff : Number(obj.size),
-      thumbFormat: hasThumb ? ObjectFormatCode.ExifJpeg : 0,
+      // libgphoto2 skips downloading non-MTP objects of Undefined format whose ThumbFormat
+      // is 0 or Undefined ("unsupported"); an image-class thumb format with size 0 lets it.
+      thumbFormat: hasThumb
+        ? ObjectFormatCode.ExifJpeg
+        : format === ObjectFormatCode.Undefined ? ObjectFormatCode.UndefinedImage : 0,
       thumbCompressedSize: hasThumb ? extra.thumbSize! : 0,
       thumbPixWidth: hasThumb ? 160 : 0,
       thumbPixHeight: hasThumb ? 120 : 0,

@@ -117,9 +117,10 @@ export function codecForDataType(code: number, field = 'dataType'): Codec<PtpVal
 
 /** Name of a datatype code, e.g. `AUINT16`. */
 export function dataTypeName(code: number): string {
-  for (const [name, value] of Object.entries(DataType)) if (value === code) return name;
-  return `0x${code.toString(16).padStart(4, '0')}`;
+  return NAMES.get(code) ?? `0x${code.toString(16).padStart(4, '0')}`;
 }
+
+const NAMES: ReadonlyMap<number, string> = new Map(Object.entries(DataType).map(([name, code]) => [code, name]));
 
 /** Reads a value of datatype `code`. */
 export function readValue(r: ByteReader, code: number, field: string): PtpValue {
@@ -147,5 +148,5 @@ export function encodeValue(code: number, value: PtpValue): Uint8Array {
 
 /** Decodes one value of datatype `code` (the data phase of GetDevicePropValue). */
 export function decodeValue(code: number, bytes: Uint8Array): PtpValue {
-  return readValue(new ByteReader(bytes), code, 'Value');
+  return readValue(new ByteReader(bytes), code, dataTypeName(code));
 }

@@ -66,6 +66,7 @@ export class DataPhaseReceiver {
   #received = 0n;
   #pending = 0;
   #paused = false;
+  #ended = false;
   #tail: Promise<void>;
   #error: unknown;
   #resolve!: (n: bigint) => void;
@@ -85,8 +86,14 @@ export class DataPhaseReceiver {
     this.#tail = Promise.resolve(sink?.start?.(this.#total)).catch((e: unknown) => this.#setError(e));
   }
 
+  /** True once the final piece of End Data has been pushed. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
   /** A piece of Data / End Data payload; `end` on the final piece of End Data. */
   push(chunk: Uint8Array, end: boolean): void {
+    if (end) this.#ended = true;
     this.#received += BigInt(chunk.length);
     if (this.#total !== undefined && this.#received > this.#total) {
       this.#setError(new ProtocolError(`data phase longer than the ${this.#total} byte(s) announced`, { field: 'Data' }));

@@ -190,9 +190,17 @@ class ServerSession {
   #queue: Promise<void> = Promise.resolve();
   #running: Running | undefined;
   /** A request with a data-out phase waits for its Start Data before it runs. */
-  #awaitingStart: { request: OperationRequest; start: (incoming: IncomingChunks) => void } | undefined;
+  #awaitingStart: { request: OperationRequest; start: (incoming: IncomingChunks | 'cancelled') => void } | undefined;
   /** The data-out phase being received, from its Start Data on. */
   #receiving: { readonly transactionId: number; readonly incoming: IncomingChunks } | undefined;
+  /** The request received last. */
+  #lastRequest: OperationRequest | undefined;
+  /**
+   * The request the initiator cancelled, until its next request: what is left of
+   * its data phase (sent before the initiator stopped) is skipped. Tracked by
+   * request, not ID: requests outside a session all carry transaction ID 0.
+   */
+  #cancelled: OperationRequest | undefined;
   #ended = false;
   readonly #handshakeTimer: ReturnType<typeof setTimeout>;
 
@@ -242,8 +250,19 @@ class ServerSession {
         return;
       case PacketType.Cancel:
         if (this.#running?.request.transactionId === p.transactionId) {
+          this.#cancelled = this.#running.request;
           this.#running.controller.abort(new AbortError('cancelled by the initiator'));
           this.#running.incoming?.fail(new AbortError('cancelled by the initiator'));
+        } else if (this.#lastRequest?.transactionId === p.transactionId) {
+          // Not running yet (its Cancel came in the same TCP segment, or before its Start Data):
+          // it runs already cancelled when its turn comes.
+          this.#cancelled = this.#lastRequest;
+          if (this.#awaitingStart?.request === this.#lastRequest) {
+            // Its Start Data may never come: do not wait for it.
+            const { start } = this.#awaitingStart;
+            this.#awaitingStart = undefined;
+            start('cancelled');
+          }
         }
         return;
       case PacketType.OperationRequest:
@@ -261,6 +280,7 @@ class ServerSession {
           start(incoming);
           return;
         }
+        if (p.transactionId === this.#cancelled?.transactionId) return; // the data phase of a cancelled upload
         break;
       default:
         break;
@@ -269,6 +289,8 @@ class ServerSession {
   }
 
   data(type: number, transactionId: number, chunk: Uint8Array, last: boolean): void {
+    // The rest of an upload the initiator cancelled: it may still be on its way after our response.
+    if (transactionId === this.#cancelled?.transactionId) return;
     const receiving = this.#receiving;
     if (receiving?.transactionId === transactionId) {
       if (!receiving.incoming.ended) {
@@ -285,17 +307,26 @@ class ServerSession {
 
   #request(p: Extract<Packet, { type: 6 }>): void {
     const request: OperationRequest = { code: p.code, sessionId: 0, transactionId: p.transactionId, params: p.params };
+    this.#lastRequest = request;
+    this.#cancelled = undefined; // whatever was left of a cancelled phase came before this request
     const dataOut = p.dataPhase === DataPhase.Out;
     const started = dataOut
-      ? new Promise<IncomingChunks>((resolve) => (this.#awaitingStart = { request, start: resolve }))
+      ? new Promise<IncomingChunks | 'cancelled'>((resolve) => (this.#awaitingStart = { request, start: resolve }))
       : Promise.resolve(undefined);
     this.#queue = this.#queue.then(() => this.#run(request, started)).catch(() => undefined);
   }
 
-  async #run(request: OperationRequest, started: Promise<IncomingChunks | undefined>): Promise<void> {
-    const incoming = await started;
+  async #run(request: OperationRequest, started: Promise<IncomingChunks | 'cancelled' | undefined>): Promise<void> {
+    const phase = await started;
     if (this.#ended) return;
+    const incoming = phase === 'cancelled' ? undefined : phase;
     const controller = new AbortController();
+    if (phase === 'cancelled' || this.#cancelled === request) {
+      // Cancelled before it ran (before its Start Data, or in the same TCP segment): the handler still
+      // sees it, so the responder counts the transaction, but with its signal already aborted.
+      controller.abort(new AbortError('cancelled by the initiator'));
+      incoming?.fail(new AbortError('cancelled by the initiator'));
+    }
     const running: Running = { request, controller, incoming };
     this.#running = running;
     try {

@@ -80,6 +80,9 @@ export class PtpIpTransport implements Transport {
   readonly #disconnectListeners = new Set<DisconnectListener>();
   #waiters: Waiter[] = [];
   #handshakeError: ((e: Error) => void) | undefined;
+  /** Set while `open()` runs; a channel that closes meanwhile leaves its error here for the next step. */
+  #opening = false;
+  #handshakeFailure: Error | undefined;
 
   constructor(options: PtpIpTransportOptions) {
     this.#options = options;
@@ -102,6 +105,8 @@ export class PtpIpTransport implements Transport {
   async open(signal?: AbortSignal): Promise<void> {
     if (this.#open) return;
     const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
+    this.#opening = true;
+    this.#handshakeFailure = undefined;
     try {
       const cmdSocket = await this.#connect(this.port, timeoutMs, signal);
       this.#cmd = this.#channel(cmdSocket, 'command');
@@ -130,6 +135,7 @@ export class PtpIpTransport implements Transport {
         timeoutMs, 'Init Event Ack', signal,
       );
       if (evAck.type === PacketType.InitFail) throw new PtpIpInitFailError(evAck.reason, 'event');
+      if (this.#handshakeFailure !== undefined) throw this.#handshakeFailure;
       this.#open = true;
       await this.#options.quirks?.afterConnect?.(this);
     } catch (err) {
@@ -139,6 +145,8 @@ export class PtpIpTransport implements Transport {
       this.#cmd = undefined;
       this.#evt = undefined;
       throw err;
+    } finally {
+      this.#opening = false;
     }
   }
 
@@ -186,6 +194,11 @@ export class PtpIpTransport implements Transport {
 
   #await(match: (p: Packet) => boolean, timeoutMs: number, what: string, signal: AbortSignal | undefined): Promise<Packet> {
     return new Promise((resolve, reject) => {
+      // A channel closed while no step was waiting (e.g. during the event channel's connect).
+      if (this.#handshakeFailure !== undefined) {
+        reject(this.#handshakeFailure);
+        return;
+      }
       const timer = setTimeout(() => done(new TimeoutError(`no ${what} from ${this.description} within ${timeoutMs} ms`, timeoutMs)), timeoutMs);
       const onAbort = (): void => done(new AbortError('connect aborted'));
       const waiter: Waiter = { match, resolve: (p) => done(undefined, p) };
@@ -225,12 +238,24 @@ export class PtpIpTransport implements Transport {
         return;
       }
       case PacketType.OperationResponse: {
+        const cancelled = this.#cancelled.has(p.transactionId);
         const pending = this.#forTransaction(p.transactionId, 'Operation Response');
         if (pending === undefined) return;
         this.#pending = undefined;
         const response: OperationResponse = { code: p.code, transactionId: p.transactionId, params: p.params };
-        if (pending.receiver === undefined) pending.resolve(response);
-        else pending.receiver.done.then(() => pending.resolve(response), (e: unknown) => pending.reject(e));
+        const receiver = pending.receiver;
+        if (receiver === undefined) pending.resolve(response);
+        else if (receiver.ended) receiver.done.then(() => pending.resolve(response), (e: unknown) => pending.reject(e));
+        else {
+          // No End Data: a responder cuts a cancelled data phase short (our server does); otherwise the phase is incomplete.
+          // Waiting for End Data here would hang the call for good.
+          const err = cancelled
+            ? new AbortError(`transaction ${p.transactionId} was cancelled during its data phase`)
+            : new ProtocolError(`Operation Response for transaction ${p.transactionId} before End Data`, { field: 'EndData' });
+          receiver.fail(err);
+          if (cancelled) pending.resolve(response);
+          else pending.reject(err);
+        }
         return;
       }
       case PacketType.Cancel:
@@ -275,6 +300,7 @@ export class PtpIpTransport implements Transport {
       this.#handshakeError(err ?? new TransportError(`${this.description} closed during the handshake`));
       return;
     }
+    if (this.#opening && !this.#open) this.#handshakeFailure ??= err ?? new TransportError(`${this.description} closed during the handshake`);
     this.#shutdown(err ?? new TransportError(`${this.description} closed`));
   }
 
