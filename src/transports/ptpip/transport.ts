@@ -332,7 +332,10 @@ export class PtpIpTransport implements Transport {
     if (this.#pending !== undefined) return Promise.reject(new TransportError('a transaction is already in progress'));
     return new Promise<OperationResponse>((resolve, reject) => {
       const { signal } = phases;
+      let cancelSent = false;
       const onAbort = (): void => {
+        if (cancelSent) return; // the listener and the post-request check can both get here
+        cancelSent = true;
         this.#cancelled.add(request.transactionId);
         void cmd.send(PacketType.Cancel, { transactionId: request.transactionId }).catch(() => undefined);
       };
