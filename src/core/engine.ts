@@ -79,6 +79,8 @@ export class PtpEngine {
   private nextTransactionId = 1;
   /** Settles when the transaction on the wire (if any) is over. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Aborts the transaction on the wire; replaced once used. */
+  private controller = new AbortController();
 
   constructor(transport: Transport, options: EngineOptions = {}) {
     this.transport = transport;
@@ -176,19 +178,22 @@ export class PtpEngine {
     const operationName = this.codeNames.name('operation', code) ?? this.codeNames.describe('operation', code);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
 
-    const controller = new AbortController();
+    // One controller serves call after call until one is aborted (calls never overlap):
+    // creating an AbortSignal per call was a measurable share of a small round trip.
+    if (this.controller.signal.aborted) this.controller = new AbortController();
+    const controller = this.controller;
+    // Idle timeout: progress only records a time; the timer checks it when it fires.
+    let lastProgress = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = (): void => {
-      if (timeoutMs <= 0) return;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(() => {
-        const err = new TimeoutError(
-          `${operationName} (transaction ${transactionId}) got no answer for ${timeoutMs} ms`,
-          timeoutMs,
-        );
-        controller.abort(err);
-      }, timeoutMs);
+    const expire = (): void => {
+      const idle = performance.now() - lastProgress;
+      if (idle < timeoutMs) {
+        timer = setTimeout(expire, timeoutMs - idle);
+        return;
+      }
+      controller.abort(new TimeoutError(`${operationName} (transaction ${transactionId}) got no answer for ${timeoutMs} ms`, timeoutMs));
     };
+    if (timeoutMs > 0) timer = setTimeout(expire, timeoutMs);
     const onUserAbort = (): void => controller.abort(abortReason(options.signal!));
     options.signal?.addEventListener('abort', onUserAbort, { once: true });
     // Give up on the caller's side at once; the wire is released when the transport settles,
@@ -199,10 +204,9 @@ export class PtpEngine {
       grace = setTimeout(() => void this.transport.close().catch(() => undefined), this.cancelGraceMs);
     };
     controller.signal.addEventListener('abort', onAbort, { once: true });
-    arm();
 
     const onProgress: ProgressListener = (done, total) => {
-      arm();
+      lastProgress = performance.now();
       options.onProgress?.(done, total);
     };
     try {

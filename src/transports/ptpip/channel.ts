@@ -22,7 +22,7 @@ export class PacketChannel {
   #closed = false;
   #closedByUs = false;
   #pauses = 0;
-  #corked = false;
+  #held = false;
   #drainWaiters: Array<() => void> = [];
 
   constructor(socket: Socket, name: string, handlers: ChannelHandlers) {
@@ -63,32 +63,34 @@ export class PacketChannel {
   /** Sends a control packet. Resolves once the socket can take more. */
   send<T extends PacketTypeCode>(type: T, fields: PacketFields<T>): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    this.#batch();
     return this.socket.write(encodePacket(type, fields)) ? Promise.resolve() : this.#drained();
   }
 
   /** Sends one Data or End Data packet carrying `payload`. */
   sendData(type: typeof PacketType.Data | typeof PacketType.EndData, transactionId: number, payload: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    this.#batch();
     this.socket.write(encodeDataHeader(type, transactionId, payload.length));
     const ok = payload.length === 0 ? true : this.socket.write(payload);
     return ok ? Promise.resolve() : this.#drained();
   }
 
   /**
-   * Packets written in one turn of the event loop leave in one writev: a small
-   * GetDevicePropValue answer (Start Data, End Data, Response) is one segment
-   * and one syscall instead of three.
+   * Holds writes until {@link flush}, so a few small packets (a request and
+   * its small data phase, or Start Data + End Data + Response) leave in one
+   * writev: one segment and one syscall instead of three. Only for small
+   * payloads — held bytes are not sent, so waiting for drain would never end.
    */
-  #batch(): void {
-    if (this.#corked) return;
-    this.#corked = true;
+  hold(): void {
+    if (this.#held || this.#closed) return;
+    this.#held = true;
     this.socket.cork();
-    setImmediate(() => {
-      this.#corked = false;
-      this.socket.uncork();
-    });
+  }
+
+  /** Sends what {@link hold} kept back. */
+  flush(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.socket.uncork();
   }
 
   #drained(): Promise<void> {

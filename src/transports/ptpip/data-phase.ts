@@ -10,6 +10,14 @@ import { PacketType } from './packets.js';
 
 /** Largest Data packet payload we send. Large packets mean fewer headers and syscalls. */
 export const MAX_DATA_PACKET = 1024 * 1024;
+/** Data phases up to this size are written in one go with their neighbouring packets (see `PacketChannel.hold`). */
+export const SMALL_DATA_PHASE = 64 * 1024;
+
+/** True when a data phase is small enough to be held and sent in one writev. */
+export function isSmallDataPhase(source: DataSource | undefined): boolean {
+  return source === undefined || (source instanceof Uint8Array && source.length <= SMALL_DATA_PHASE);
+}
+
 /** Total length meaning "unknown" in Start Data. */
 export const UNKNOWN_LENGTH = 0xffffffffffffffffn;
 /** Unconsumed bytes at which a receiver pauses the socket, and below which it resumes. */

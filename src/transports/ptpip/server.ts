@@ -19,7 +19,7 @@ import type {
   TransactionResult,
 } from '../../core/transport.js';
 import { PacketChannel } from './channel.js';
-import { IncomingChunks, sendDataPhase } from './data-phase.js';
+import { IncomingChunks, isSmallDataPhase, sendDataPhase } from './data-phase.js';
 import { formatGuid, parseGuid } from './guid.js';
 import { DataPhase, InitFailReason, PacketType, packetTypeName, PTPIP_VERSION, type Packet } from './packets.js';
 
@@ -343,6 +343,7 @@ class ServerSession {
         result = { code: ResponseCode.GeneralError };
       }
       if (incoming !== undefined && !controller.signal.aborted) await incoming.drain();
+      if (isSmallDataPhase(result.data)) this.#cmd.hold();
       if (result.data !== undefined && !controller.signal.aborted && !this.#ended) {
         try {
           await sendDataPhase(this.#cmd, request.transactionId, result.data, { signal: controller.signal });
@@ -360,6 +361,7 @@ class ServerSession {
     } catch (err) {
       this.end(err instanceof Error ? err : new TransportError(String(err)));
     } finally {
+      this.#cmd.flush();
       if (this.#running === running) this.#running = undefined;
     }
   }

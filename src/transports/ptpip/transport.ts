@@ -17,7 +17,7 @@ import type {
   Transport,
 } from '../../core/transport.js';
 import { PacketChannel } from './channel.js';
-import { DataPhaseReceiver, sendDataPhase } from './data-phase.js';
+import { DataPhaseReceiver, isSmallDataPhase, sendDataPhase } from './data-phase.js';
 import { PtpIpInitFailError } from './errors.js';
 import { defaultGuid, parseGuid } from './guid.js';
 import { DataPhase, PacketType, packetTypeName, PTPIP_VERSION, type Packet } from './packets.js';
@@ -356,18 +356,25 @@ export class PtpIpTransport implements Transport {
       this.#pending = pending;
       signal?.addEventListener('abort', onAbort, { once: true });
       const send = async (): Promise<void> => {
-        await cmd.send(PacketType.OperationRequest, {
-          dataPhase: phases.dataOut !== undefined ? DataPhase.Out : DataPhase.NoDataOrIn,
-          code: request.code,
-          transactionId: request.transactionId,
-          params: [...request.params],
-        });
-        if (signal?.aborted === true) onAbort();
-        if (phases.dataOut !== undefined) {
-          await sendDataPhase(cmd, request.transactionId, phases.dataOut, {
-            ...(phases.onProgress !== undefined ? { onProgress: phases.onProgress } : {}),
-            ...(signal !== undefined ? { signal } : {}),
+        // A request and a small data phase leave in one writev.
+        const small = isSmallDataPhase(phases.dataOut);
+        if (small) cmd.hold();
+        try {
+          await cmd.send(PacketType.OperationRequest, {
+            dataPhase: phases.dataOut !== undefined ? DataPhase.Out : DataPhase.NoDataOrIn,
+            code: request.code,
+            transactionId: request.transactionId,
+            params: [...request.params],
           });
+          if (signal?.aborted === true) onAbort();
+          if (phases.dataOut !== undefined) {
+            await sendDataPhase(cmd, request.transactionId, phases.dataOut, {
+              ...(phases.onProgress !== undefined ? { onProgress: phases.onProgress } : {}),
+              ...(signal !== undefined ? { signal } : {}),
+            });
+          }
+        } finally {
+          if (small) cmd.flush();
         }
       };
       send().catch((err: unknown) => {
