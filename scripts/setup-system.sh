@@ -1,7 +1,13 @@
 #!/bin/sh
 # System tools for the interop tests (Debian/Ubuntu): gphoto2 as a reference
 # PTP/IP client, tshark to check captures, QEMU for the USB VM tests.
+# Same packages and answers as .ci/run; never prompts.
 set -e
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+# wireshark-common asks whether non-root users may capture: answer no (the
+# default). To run the tshark test as yourself later: `sudo dpkg-reconfigure
+# wireshark-common` (answer yes) and `sudo usermod -a -G wireshark $USER`.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | $SUDO debconf-set-selections
 $SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends gphoto2 tshark qemu-system-x86
+# `env` because sudo drops DEBIAN_FRONTEND from the environment.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gphoto2 tshark qemu-system-x86
