@@ -310,7 +310,23 @@ export class ObjectStore {
     const temp = path.join(path.dirname(target), `.ptpts-${process.pid}-${Date.now()}-${name}`);
     const fh = await open(temp, 'wx');
     try {
-      for await (const chunk of chunks) await fh.write(chunk);
+      // Gather socket-sized chunks into 1 MiB writes: one thread-pool hop per MiB, not per
+      // 64 KiB. Copied, since a source may reuse a chunk's memory once it asks for the next.
+      const buffer = new Uint8Array(1024 * 1024);
+      let filled = 0;
+      for await (const chunk of chunks) {
+        for (let at = 0; at < chunk.length; ) {
+          const n = Math.min(buffer.length - filled, chunk.length - at);
+          buffer.set(chunk.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (filled === buffer.length) {
+            await fh.write(buffer, 0, filled);
+            filled = 0;
+          }
+        }
+      }
+      if (filled > 0) await fh.write(buffer, 0, filled);
       await fh.close();
       await rename(temp, target);
     } catch (err) {
