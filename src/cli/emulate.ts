@@ -22,17 +22,16 @@ export function parseListen(spec: string): { host: string; port: number } {
 
 /** Serves until SIGINT/SIGTERM (or until `stop` resolves, for tests). */
 export async function emulateCommand(o: EmulateOptions, io: Output, stop?: Promise<void>): Promise<void> {
-  if (o.personality !== undefined && o.personality !== 'ptp') {
-    throw new UsageError(`unknown personality "${o.personality}" (available: ptp; vendor personalities arrive with the extensions)`);
-  }
   const listen = parseListen(o.ptpip ?? '127.0.0.1:15740');
   const emulator = await startVirtualCamera({
     ...(o.root !== undefined && o.root.length > 0 ? { root: o.root } : {}),
     ...(o.readOnly === true ? { readOnly: true } : {}),
+    ...(o.personality !== undefined ? { personality: o.personality } : {}),
     ptpip: listen,
     log: (line) => io.out(`${new Date().toISOString().slice(11, 23)} ${line}`),
   });
-  io.out(`Virtual camera serving ${emulator.roots.join(', ')} at ${emulator.url!}`);
+  const info = emulator.device.deviceInfo;
+  io.out(`Virtual camera "${info.manufacturer} ${info.model}" serving ${emulator.roots.join(', ')} at ${emulator.url!}`);
   const [host, port] = [emulator.server!.address.host, emulator.server!.address.port];
   io.out(`Try: gphoto2 --port ptpip:${host}:${port}:${port} --summary   or   ptpts ls --ptpip ${host}:${port}`);
   await (stop ??

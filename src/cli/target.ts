@@ -28,13 +28,16 @@ async function transportFor(o: TargetOptions): Promise<{ transport: Transport | 
   const chosen = [o.usb !== undefined, o.ptpip !== undefined, o.emulator !== undefined].filter(Boolean).length;
   if (chosen > 1) throw new UsageError('choose one of --usb, --ptpip, --emulator');
   if (o.emulator !== undefined) {
-    if (typeof o.emulator === 'string' && o.emulator !== 'ptp') {
-      throw new UsageError(
-        `unknown emulator personality "${o.emulator}" (available: ptp); ` +
-          `to pass objects, put them before --emulator or write --emulator=ptp`,
-      );
+    const personality = typeof o.emulator === 'string' ? o.emulator : 'ptp';
+    let emulator: RunningVirtualCamera;
+    try {
+      emulator = await startVirtualCamera({ personality, ...(o.root !== undefined ? { root: o.root } : {}) });
+    } catch (err) {
+      if (err instanceof RangeError) {
+        throw new UsageError(`${err.message}; to pass objects, put them before --emulator or write --emulator=ptp`);
+      }
+      throw err;
     }
-    const emulator = await startVirtualCamera(o.root !== undefined ? { root: o.root } : {});
     return { transport: emulator.connect(), emulator };
   }
   if (o.ptpip !== undefined) {

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import type { Transport } from '../core/transport.js';
 import { createInProcessPair } from '../transports/in-process.js';
 import { PtpIpServer } from '../transports/ptpip/server.js';
+import { resolvePersonality } from './personalities/index.js';
 import { createSampleCard } from './samples.js';
 import { VirtualCamera, type VirtualCameraOptions } from './virtual-camera.js';
 
@@ -15,6 +16,12 @@ export interface StartVirtualCameraOptions extends Partial<Pick<VirtualCameraOpt
   readonly root?: string | readonly string[];
   /** Serve the folders read-only. */
   readonly readOnly?: boolean;
+  /**
+   * Whom to imitate: `ptp` (default), a recorded device such as `sony-a6000` or
+   * `canon-eos-60d` (see `personalityNames()`), or a path to a DeviceInfo JSON file.
+   * Explicit `deviceInfo` fields win over the personality's.
+   */
+  readonly personality?: string;
   /**
    * Also serve over PTP/IP. `host` defaults to 127.0.0.1 (loopback), `port` to
    * 15740; port 0 picks a free one (see `url`).
@@ -42,11 +49,13 @@ export interface RunningVirtualCamera extends AsyncDisposable {
 
 /** Starts a virtual camera. */
 export async function startVirtualCamera(options: StartVirtualCameraOptions = {}): Promise<RunningVirtualCamera> {
+  // Resolved first: an unknown name must fail before anything is created.
+  const personality = await resolvePersonality(options.personality ?? 'ptp');
   const generated = options.root === undefined ? await createSampleCard() : undefined;
   const roots = generated !== undefined ? [generated] : typeof options.root === 'string' ? [options.root] : [...(options.root ?? [])];
   const device = await VirtualCamera.create({
     storages: roots.map((root) => ({ root, readOnly: options.readOnly ?? false })),
-    ...(options.deviceInfo !== undefined ? { deviceInfo: options.deviceInfo } : {}),
+    deviceInfo: { ...personality.deviceInfo, ...options.deviceInfo },
     ...(options.log !== undefined ? { log: options.log } : {}),
     ...(options.captureSize !== undefined ? { captureSize: options.captureSize } : {}),
     ...(options.openCaptureIntervalMs !== undefined ? { openCaptureIntervalMs: options.openCaptureIntervalMs } : {}),

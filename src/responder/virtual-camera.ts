@@ -104,6 +104,9 @@ export class VirtualCamera {
       serialNumber: 'PTPTS0000000001',
       ...options.deviceInfo,
     };
+    // A personality may list properties this camera has no descriptor for: present only
+    // those it can answer, or every GetDevicePropDesc of the rest would fail.
+    this.#deviceInfo.devicePropertiesSupported = this.#deviceInfo.devicePropertiesSupported.filter((c) => this.properties.has(c));
   }
 
   /** Opens the folders and builds the camera. */

@@ -155,3 +155,20 @@ describe('cli emulate + --ptpip', () => {
     expect(r.err[0]).to.match(/cannot connect to 127\.0\.0\.1:1: ECONNREFUSED.*\[ERR_PTP_TRANSPORT\]/);
   });
 });
+
+describe('cli personalities', () => {
+  it('--emulator=NAME presents a recorded device, vendor codes and all', async () => {
+    const r = await run('info', '--emulator=nikon-d750', '--json');
+    expect(r.code, r.err.join('\n')).to.equal(0);
+    const info = (JSON.parse(r.out.join('\n')) as { deviceInfo: { manufacturer: string; model: string; vendorExtensionId: number; operationsSupported: number[] } }).deviceInfo;
+    expect(info.manufacturer).to.equal('Nikon Corporation');
+    expect(info.model).to.equal('D750');
+    expect(info.operationsSupported.some((c) => c >= 0x9000)).to.equal(true);
+  });
+
+  it('an unknown personality is a usage error that suggests real names', async () => {
+    const r = await run('ls', '--emulator=canon-eos-99z');
+    expect(r.code).to.equal(2);
+    expect(r.err.join('\n')).to.match(/unknown personality "canon-eos-99z"; similar: canon-/);
+  });
+});
