@@ -30,6 +30,32 @@ async function sparseFile(dir: string, name: string, bytes: number): Promise<str
   return file;
 }
 
+/** Round trips per second of a bare 1-byte TCP ping-pong, both ends in this process. */
+async function pingPong(): Promise<number> {
+  const server = createServer((s) => {
+    s.setNoDelay(true);
+    s.on('data', (d: Buffer) => s.write(d));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const c = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  c.setNoDelay(true);
+  await new Promise<void>((r) => c.once('connect', () => r()));
+  let n = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    c.on('data', () => {
+      n++;
+      if (performance.now() - t0 > 2000) resolve();
+      else c.write('x');
+    });
+    c.write('x');
+  });
+  const rate = n / ((performance.now() - t0) / 1000);
+  c.destroy();
+  server.close();
+  return rate;
+}
+
 /** Best of `runs` after one warm-up run. */
 async function best(run: () => Promise<number>, runs = 2): Promise<number> {
   await run();
@@ -168,7 +194,8 @@ export async function ptpipBench(opts: { readonly quick: boolean }): Promise<Res
         });
         await rm(out, { force: true });
 
-        // Round trips.
+        // Round trips, next to what a bare TCP ping-pong manages on this machine.
+        results.push({ name: 'TCP ping-pong, 1 byte (reference)', value: await pingPong(), unit: '/s', note: 'same process, loopback' });
         await camera.getDevicePropValue(0x5001); // learn the datatype first
         const t2 = performance.now();
         let trips = 0;

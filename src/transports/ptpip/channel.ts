@@ -22,7 +22,7 @@ export class PacketChannel {
   #closed = false;
   #closedByUs = false;
   #pauses = 0;
-  #held = false;
+  #held: Uint8Array[] | undefined;
   #drainWaiters: Array<() => void> = [];
 
   constructor(socket: Socket, name: string, handlers: ChannelHandlers) {
@@ -62,35 +62,59 @@ export class PacketChannel {
 
   /** Sends a control packet. Resolves once the socket can take more. */
   send<T extends PacketTypeCode>(type: T, fields: PacketFields<T>): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closedError());
-    return this.socket.write(encodePacket(type, fields)) ? Promise.resolve() : this.#drained();
+    return this.#write(encodePacket(type, fields));
   }
 
   /** Sends one Data or End Data packet carrying `payload`. */
   sendData(type: typeof PacketType.Data | typeof PacketType.EndData, transactionId: number, payload: Uint8Array): Promise<void> {
+    const header = encodeDataHeader(type, transactionId, payload.length);
+    if (this.#held !== undefined || payload.length === 0) {
+      void this.#write(header);
+      return payload.length === 0 ? this.#write(new Uint8Array(0)) : this.#write(payload);
+    }
     if (this.#closed) return Promise.reject(this.#closedError());
-    this.socket.write(encodeDataHeader(type, transactionId, payload.length));
-    const ok = payload.length === 0 ? true : this.socket.write(payload);
+    // Header and payload in one writev, not a 12-byte segment of their own.
+    this.socket.cork();
+    this.socket.write(header);
+    const ok = this.socket.write(payload);
+    this.socket.uncork();
     return ok ? Promise.resolve() : this.#drained();
+  }
+
+  #write(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#held !== undefined) {
+      this.#held.push(bytes);
+      return Promise.resolve();
+    }
+    return this.socket.write(bytes) ? Promise.resolve() : this.#drained();
   }
 
   /**
    * Holds writes until {@link flush}, so a few small packets (a request and
-   * its small data phase, or Start Data + End Data + Response) leave in one
-   * writev: one segment and one syscall instead of three. Only for small
-   * payloads — held bytes are not sent, so waiting for drain would never end.
+   * its small data phase, or Start Data + End Data + Response) leave as one
+   * buffer in one write: one segment and one syscall instead of three. Only for
+   * small payloads: held bytes are copied together and never wait for drain.
    */
   hold(): void {
-    if (this.#held || this.#closed) return;
-    this.#held = true;
-    this.socket.cork();
+    if (this.#held === undefined && !this.#closed) this.#held = [];
   }
 
   /** Sends what {@link hold} kept back. */
   flush(): void {
-    if (!this.#held) return;
-    this.#held = false;
-    this.socket.uncork();
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    if (held.length === 0 || this.#closed) return;
+    let length = 0;
+    for (const b of held) length += b.length;
+    const one = new Uint8Array(length);
+    let at = 0;
+    for (const b of held) {
+      one.set(b, at);
+      at += b.length;
+    }
+    this.socket.write(one);
   }
 
   #drained(): Promise<void> {

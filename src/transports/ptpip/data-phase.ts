@@ -73,9 +73,11 @@ export class DataPhaseReceiver {
   readonly #onProgress: ProgressListener | undefined;
   #received = 0n;
   #pending = 0;
+  /** Writes (or an async `start`) not finished yet; while any, new chunks queue behind them. */
+  #queuedWrites = 0;
   #paused = false;
   #ended = false;
-  #tail: Promise<void>;
+  #tail: Promise<void> = Promise.resolve();
   #error: unknown;
   #resolve!: (n: bigint) => void;
   #reject!: (e: unknown) => void;
@@ -91,7 +93,22 @@ export class DataPhaseReceiver {
       this.#reject = rej;
     });
     this.done.catch(() => undefined); // observed by the caller; avoid an unhandled rejection meanwhile
-    this.#tail = Promise.resolve(sink?.start?.(this.#total)).catch((e: unknown) => this.#setError(e));
+    let started: void | Promise<void> = undefined;
+    try {
+      started = sink?.start?.(this.#total);
+    } catch (e) {
+      this.#setError(e);
+    }
+    if (started !== undefined) {
+      this.#queuedWrites = 1;
+      this.#tail = started.then(
+        () => void this.#queuedWrites--,
+        (e: unknown) => {
+          this.#queuedWrites--;
+          this.#setError(e);
+        },
+      );
+    }
   }
 
   /** True once the final piece of End Data has been pushed. */
@@ -109,27 +126,22 @@ export class DataPhaseReceiver {
     if (chunk.length > 0 && this.#error === undefined && this.#sink !== undefined) {
       const sink = this.#sink;
       const received = this.#received;
-      this.#pending += chunk.length;
-      if (!this.#paused && this.#pending > HIGH_WATER) {
-        this.#paused = true;
-        this.#channel.pause();
-      }
-      this.#tail = this.#tail.then(async () => {
-        if (this.#error === undefined) {
-          try {
-            await sink.write(chunk);
-          } catch (e) {
-            this.#setError(e);
-          }
+      if (this.#queuedWrites === 0) {
+        // Nothing waiting: write now; only a sink that returns a promise costs a chain.
+        let result: void | Promise<void> = undefined;
+        try {
+          result = sink.write(chunk);
+        } catch (e) {
+          this.#setError(e);
         }
-        this.#pending -= chunk.length;
-        if (this.#paused && this.#pending < LOW_WATER) {
-          this.#paused = false;
-          this.#channel.resume();
+        if (result === undefined) {
+          this.#onProgress?.(received, this.#total);
+        } else {
+          this.#queue(chunk.length, received, () => result as Promise<void>);
         }
-        this.#onProgress?.(received, this.#total);
-      });
-    } else if (chunk.length > 0) {
+      } else {
+        this.#queue(chunk.length, received, () => sink.write(chunk));
+      }    } else if (chunk.length > 0) {
       this.#onProgress?.(this.#received, this.#total);
     }
     if (end) {
@@ -145,6 +157,32 @@ export class DataPhaseReceiver {
         else this.#resolve(this.#received);
       });
     }
+  }
+
+  /** Runs `write` after the writes before it, pausing the socket while too much waits. */
+  #queue(length: number, received: bigint, write: () => void | Promise<void>): void {
+    this.#queuedWrites++;
+    this.#pending += length;
+    if (!this.#paused && this.#pending > HIGH_WATER) {
+      this.#paused = true;
+      this.#channel.pause();
+    }
+    this.#tail = this.#tail.then(async () => {
+      if (this.#error === undefined) {
+        try {
+          await write();
+        } catch (e) {
+          this.#setError(e);
+        }
+      }
+      this.#queuedWrites--;
+      this.#pending -= length;
+      if (this.#paused && this.#pending < LOW_WATER) {
+        this.#paused = false;
+        this.#channel.resume();
+      }
+      this.#onProgress?.(received, this.#total);
+    });
   }
 
   /** Gives up (link lost): `done` rejects with `error`. */

@@ -189,6 +189,7 @@ class ServerSession {
   /** Operations received, run one at a time in order. */
   #queue: Promise<void> = Promise.resolve();
   #running: Running | undefined;
+  #controller = new AbortController();
   /** A request with a data-out phase waits for its Start Data before it runs. */
   #awaitingStart: { request: OperationRequest; start: (incoming: IncomingChunks | 'cancelled') => void } | undefined;
   /** The data-out phase being received, from its Start Data on. */
@@ -320,7 +321,9 @@ class ServerSession {
     const phase = await started;
     if (this.#ended) return;
     const incoming = phase === 'cancelled' ? undefined : phase;
-    const controller = new AbortController();
+    // One controller per session, replaced once aborted (operations run one at a time).
+    if (this.#controller.signal.aborted) this.#controller = new AbortController();
+    const controller = this.#controller;
     if (phase === 'cancelled' || this.#cancelled === request) {
       // Cancelled before it ran (before its Start Data, or in the same TCP segment): the handler still
       // sees it, so the responder counts the transaction, but with its signal already aborted.
