@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { CodeNames } from './core/codes/names.js';
+import { AssociationType, ObjectFormatCode } from './core/codes/formats.js';
 import { OperationCode } from './core/codes/operations.js';
 import { ResponseCode } from './core/codes/responses.js';
 import { dataTypeName, decodeValue, encodeValue, type PtpValue } from './core/codec/datatypes.js';
@@ -494,6 +495,24 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
     const placed = await this.sendObjectInfo(objectInfoFor({ ...target.info, filename, size }), target, options);
     await this.sendObject(data, options);
     return placed;
+  }
+
+  /**
+   * Creates a folder (an Association object: SendObjectInfo with no SendObject).
+   * Resolves with where the device put it.
+   */
+  async createFolder(
+    name: string,
+    target: { readonly storageId?: number; readonly parent?: number | 'root' } = {},
+    options: CallOptions = {},
+  ): Promise<SentObjectInfo> {
+    const info = objectInfoFor({
+      filename: name,
+      size: 0,
+      objectFormat: ObjectFormatCode.Association,
+      associationType: AssociationType.GenericFolder,
+    });
+    return this.sendObjectInfo(info, target, options);
   }
 
   /** MoveObject to another storage and/or parent (`parent` 0 or `'root'` = storage root). */

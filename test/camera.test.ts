@@ -60,13 +60,13 @@ const LINKS: readonly Link[] = [
 ];
 let link: Link = LINKS[0]!;
 
-/** A served folder with a 3 MiB random file, a text file and a subfolder holding a file. */
+/** A served folder with a 6 MiB random file (more than one 4 MiB file read), a text file and a subfolder holding a file. */
 async function setup(options: { readOnly?: boolean; openCaptureIntervalMs?: number } = {}): Promise<Fixture> {
   const base = await mkdtemp(path.join(tmpdir(), 'ptpts-camera-test-'));
   cleanups.push(() => rm(base, { recursive: true, force: true }));
   const root = path.join(base, 'card');
   await mkdir(path.join(root, 'sub'), { recursive: true });
-  const big = randomBytes(3 * MiB);
+  const big = randomBytes(6 * MiB);
   const text = 'Hello from the virtual camera.\n';
   const inner = 'inner file\n';
   await writeFile(path.join(root, 'big.bin'), big);
@@ -346,7 +346,7 @@ for (const l of LINKS) describe(`Camera against the virtual camera, over ${l.nam
         out.end();
         await finished(out);
         expect(n).to.equal(BigInt(big.length));
-        expect(progress.length).to.be.greaterThan(1); // 3 MiB arrives in several chunks
+        expect(progress.length).to.be.greaterThan(1); // 6 MiB arrives in several chunks
         for (let i = 1; i < progress.length; i++) expect(progress[i]![0] > progress[i - 1]![0]).to.equal(true);
         expect(progress.at(-1)).to.deep.equal([BigInt(big.length), BigInt(big.length)]);
       });
@@ -415,6 +415,64 @@ for (const l of LINKS) describe(`Camera against the virtual camera, over ${l.nam
   });
 
   describe('uploads and deletes', () => {
+    it('moveObject moves a file into a folder on disk and keeps its handle', async () => {
+      const { camera, root, text } = await setup();
+      await camera.session(async () => {
+        const notes = await handleOf(camera, 'notes.txt');
+        const sub = await handleOf(camera, 'sub');
+        await camera.moveObject(notes, STORAGE, sub);
+        const info = await camera.getObjectInfo(notes);
+        expect(info.parentObject).to.equal(sub);
+        expect(Buffer.from(await camera.getObject(notes)).toString()).to.equal(text);
+        expect(await camera.getObjectHandles(STORAGE, { parent: sub })).to.include(notes);
+      });
+      expect(await readFile(path.join(root, 'sub', 'notes.txt'), 'utf8')).to.equal(text);
+      expect(await readdir(root)).to.not.include('notes.txt');
+    });
+
+    it('moveObject of a folder keeps the handles of what is inside it', async () => {
+      const { camera, root, inner } = await setup();
+      await camera.session(async () => {
+        await camera.getObjectHandles(STORAGE); // list everything, so inner.txt has a handle
+        const sub = await handleOf(camera, 'sub');
+        const innerHandle = await handleOf(camera, 'inner.txt');
+        const dest = (await camera.createFolder('dest', { storageId: STORAGE, parent: 'root' })).handle;
+        expect((await camera.getObjectInfo(dest)).objectFormat).to.equal(ObjectFormatCode.Association);
+        await camera.moveObject(sub, STORAGE, dest);
+        expect(Buffer.from(await camera.getObject(innerHandle)).toString()).to.equal(inner);
+        await expectResponse(camera.moveObject(dest, STORAGE, sub), 'InvalidParentObject'); // into its own child
+      });
+      expect(await readFile(path.join(root, 'dest', 'sub', 'inner.txt'), 'utf8')).to.equal(inner);
+    });
+
+    it('copyObject makes a second, identical file with a new handle', async () => {
+      const { camera, root, big } = await setup();
+      await camera.session(async () => {
+        const original = await handleOf(camera, 'big.bin');
+        const sub = await handleOf(camera, 'sub');
+        const copy = await camera.copyObject(original, STORAGE, sub);
+        expect(copy).to.not.equal(original);
+        expect(Buffer.from(await camera.getObject(copy)).equals(big)).to.equal(true);
+        expect((await camera.getObjectInfo(copy)).parentObject).to.equal(sub);
+        // Copying again into the same folder does not overwrite: the copy gets a new name.
+        const again = await camera.copyObject(original, STORAGE, sub);
+        expect((await camera.getObjectInfo(again)).filename).to.equal('big_1.bin');
+      });
+      expect((await readFile(path.join(root, 'sub', 'big.bin'))).equals(big)).to.equal(true);
+      expect((await readFile(path.join(root, 'big.bin'))).equals(big)).to.equal(true);
+    });
+
+    it('moveObject and copyObject refuse bad handles, storages and read-only stores', async () => {
+      const { camera } = await setup({ readOnly: true });
+      await camera.session(async () => {
+        const notes = await handleOf(camera, 'notes.txt');
+        await expectResponse(camera.moveObject(0x7777, STORAGE), 'InvalidObjectHandle');
+        await expectResponse(camera.copyObject(notes, 0x00990001), 'InvalidStorageID');
+        await expectResponse(camera.moveObject(notes, STORAGE, 0x7777), 'InvalidParentObject');
+        await expectResponse(camera.copyObject(notes, STORAGE), 'StoreReadOnly');
+      });
+    });
+
     it('uploadObject sends a file in one call, its format taken from the name', async () => {
       const { camera, root } = await setup();
       const content = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);

@@ -4,7 +4,7 @@
  * responder runs. Every path is checked to stay inside its folder.
  */
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
+import { cp, lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import {
   AccessCapability, AssociationType, FilesystemType, formatForFilename, ObjectFormatCode, StorageType,
@@ -366,6 +366,48 @@ export class ObjectStore {
     if (r === undefined) throw new Error(`handle ${handle} is not reserved`);
     this.#reserved.delete(handle);
     return this.writeFile(r.storageId, r.parent, r.name, chunks, handle);
+  }
+
+  /**
+   * Moves an object (a folder with its contents) to another folder or storage,
+   * keeping its handle, as MoveObject requires. `name` must pass {@link isSafeName}.
+   */
+  async move(handle: number, storageId: number, parent: number, name: string): Promise<StoredObject> {
+    const obj = this.#objects.get(handle);
+    if (obj === undefined) throw new Error(`no object ${handle}`);
+    const target = this.#checkedTarget(storageId, parent, name);
+    if (obj.isFolder && isInside(obj.path, target)) throw new Error('a folder cannot move into itself');
+    if (obj.storageId === storageId) await rename(obj.path, target);
+    else {
+      await cp(obj.path, target, { recursive: true, errorOnExist: true, force: false });
+      await rm(obj.path, { recursive: true, force: true });
+    }
+    // Re-key the object and everything below it under the new path; handles stay.
+    const oldPath = obj.path;
+    for (const o of [...this.#objects.values()]) {
+      if (o.handle !== handle && !isInside(oldPath, o.path)) continue;
+      this.#byPath.delete(`${o.storageId}:${o.path}`);
+      const moved = o as { -readonly [K in keyof StoredObject]: StoredObject[K] };
+      moved.path = o.handle === handle ? target : path.join(target, path.relative(oldPath, o.path));
+      moved.storageId = storageId;
+      if (o.handle === handle) {
+        moved.parent = parentHandle(parent);
+        moved.name = name;
+      }
+      this.#byPath.set(`${moved.storageId}:${moved.path}`, moved.handle);
+    }
+    return obj;
+  }
+
+  /** Copies a file or folder into another folder; returns the new object (its contents get handles when listed). */
+  async copy(handle: number, storageId: number, parent: number, name: string): Promise<StoredObject> {
+    const obj = this.#objects.get(handle);
+    if (obj === undefined) throw new Error(`no object ${handle}`);
+    const target = this.#checkedTarget(storageId, parent, name);
+    if (obj.isFolder && isInside(obj.path, target)) throw new Error('a folder cannot be copied into itself');
+    await cp(obj.path, target, { recursive: true, errorOnExist: true, force: false });
+    const st = await stat(target);
+    return this.#remember(this.#storage(storageId)!, target, parentHandle(parent), name, obj.isFolder, obj.isFolder ? 0n : BigInt(st.size), st.mtime, st.birthtime);
   }
 
   /** Deletes an object (folders recursively). */

@@ -331,6 +331,30 @@ export class VirtualCamera {
       return { code: ResponseCode.OK };
     });
 
+    // MoveObject / CopyObject (handle, storage, parent): parent 0 is the storage root.
+    const relocate = async (t: IncomingTransaction, copy: boolean): Promise<TransactionResult> => {
+      const obj = this.store.get(p(t, 0));
+      if (obj === undefined) return { code: ResponseCode.InvalidObjectHandle };
+      const storageId = p(t, 1);
+      if (!this.store.hasStorage(storageId)) return { code: ResponseCode.InvalidStorageID };
+      const parent = p(t, 2) === ALL ? 0 : p(t, 2);
+      if (this.store.folderPath(storageId, parent) === undefined) return { code: ResponseCode.InvalidParentObject };
+      if (this.store.isReadOnly(storageId) || (!copy && this.store.isReadOnly(obj.storageId))) return { code: ResponseCode.StoreReadOnly };
+      if (!copy && obj.protection !== 0) return { code: ResponseCode.ObjectWriteProtected };
+      if (copy && obj.size > (await this.store.freeBytes(storageId))) return { code: ResponseCode.StoreFull };
+      const folder = parent === 0 ? undefined : this.store.get(parent);
+      if (obj.isFolder && folder !== undefined && (folder.handle === obj.handle || folder.path.startsWith(obj.path + '/'))) {
+        return { code: ResponseCode.InvalidParentObject }; // into itself
+      }
+      const sameFolder = !copy && obj.storageId === storageId && obj.parent === parent;
+      if (sameFolder) return { code: ResponseCode.OK };
+      const name = await this.#uniqueName(storageId, parent, obj.name);
+      const result = copy ? await this.store.copy(obj.handle, storageId, parent, name) : await this.store.move(obj.handle, storageId, parent, name);
+      return copy ? { code: ResponseCode.OK, params: [result.handle] } : { code: ResponseCode.OK };
+    };
+    h.set(op.MoveObject, (_c, t) => relocate(t, false));
+    h.set(op.CopyObject, (_c, t) => relocate(t, true));
+
     h.set(op.InitiateCapture, async (c, t) => {
       const check = this.#captureCheck(t);
       if (check !== undefined) return { code: check };
