@@ -786,6 +786,20 @@ for (const l of LINKS) describe(`Camera against the virtual camera, over ${l.nam
       });
     });
 
+    it('a connection dropped in the middle of a download fails the call with TransportError, without hanging', async () => {
+      const { vcam, camera } = await setup();
+      await camera.openSession();
+      const handle = await handleOf(camera, 'big.bin');
+      const disconnected = within(new Promise<Error | undefined>((r) => camera.once('disconnect', r)), 5000, 'the disconnect event');
+      vcam.device.faults.dropAfterBytes = MiB + 123;
+      let received = 0;
+      const err = await rejectionOf(within(camera.getObject(handle, { to: { write: (c) => void (received += c.length) } }), 5000, 'the failed download'));
+      expect(err).to.be.instanceOf(TransportError);
+      expect(received).to.be.at.most(MiB + 123);
+      expect(await disconnected).to.be.instanceOf(Error);
+      expect(camera.transport.isOpen).to.equal(false);
+    });
+
     it('closing the virtual camera rejects a pending call with TransportError and emits disconnect', async () => {
       const { vcam, camera } = await setup();
       await camera.openSession();

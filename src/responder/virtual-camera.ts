@@ -13,13 +13,16 @@ import { encodeDevicePropDesc } from '../core/datasets/device-prop-desc.js';
 import { encodeObjectHandles, encodeStorageIds } from '../core/datasets/id-arrays.js';
 import { decodeObjectInfo, encodeObjectInfo, type ObjectInfo } from '../core/datasets/object-info.js';
 import { encodeStorageInfo } from '../core/datasets/storage-info.js';
-import { PtpError } from '../core/errors.js';
-import type {
-  IncomingData,
-  IncomingTransaction,
-  PtpEvent,
-  ResponderLink,
-  TransactionResult,
+import { PtpError, TransportError } from '../core/errors.js';
+import {
+  dataSourceChunks,
+  dataSourceLength,
+  type DataSource,
+  type IncomingData,
+  type IncomingTransaction,
+  type PtpEvent,
+  type ResponderLink,
+  type TransactionResult,
 } from '../core/transport.js';
 import { defaultProperties, PropertyTable } from './device-properties.js';
 import { jpegDimensions, sampleJpeg } from './jpeg.js';
@@ -48,6 +51,11 @@ export interface VirtualCameraFaults {
   busy?: number;
   /** Wait this long before answering each operation. */
   delayMs?: number;
+  /**
+   * Drop the connection after sending this many bytes of the next data phase
+   * (once): the initiator must fail the call with TransportError, not hang.
+   */
+  dropAfterBytes?: number;
 }
 
 interface Connection {
@@ -152,6 +160,11 @@ export class VirtualCamera {
       `${this.#names.describe('operation', request.code)}(${request.params.map((p) => '0x' + p.toString(16)).join(', ')}) ` +
         `tid ${request.transactionId} -> ${this.#names.describe('response', result.code)}`,
     );
+    const drop = this.faults.dropAfterBytes;
+    if (drop !== undefined && result.data !== undefined) {
+      delete this.faults.dropAfterBytes;
+      return { ...result, data: { length: dataSourceLength(result.data), chunks: cutAfter(result.data, BigInt(drop), () => c.link.close()) } };
+    }
     return result;
   }
 
@@ -496,6 +509,21 @@ export class VirtualCamera {
 }
 
 class SizeMismatch extends Error {}
+
+/** Yields the first `limit` bytes of `source`, then drops the link (fault injection). */
+async function* cutAfter(source: DataSource, limit: bigint, drop: () => Promise<void>): AsyncIterable<Uint8Array> {
+  let sent = 0n;
+  for await (const chunk of dataSourceChunks(source)) {
+    const room = limit - sent;
+    if (BigInt(chunk.length) >= room) {
+      if (room > 0n) yield chunk.subarray(0, Number(room));
+      await drop();
+      throw new TransportError('fault injection: connection dropped mid data phase');
+    }
+    sent += BigInt(chunk.length);
+    yield chunk;
+  }
+}
 
 /** Passes chunks through, failing if the total differs from what ObjectInfo announced. */
 async function* counted(data: IncomingData, expected: bigint): AsyncIterable<Uint8Array> {
