@@ -18,7 +18,7 @@ import { PtpEngine, type RunOptions } from './core/engine.js';
 import { SessionError } from './core/errors.js';
 import { bufferSink, isNodeWritableLike, webWritableSink, writableSink, type NodeWritableLike } from './core/sinks.js';
 import type { DataSink, DataSource, OperationResponse, ProgressListener, PtpEvent, Transport } from './core/transport.js';
-import type { Extension } from './extensions/extension.js';
+import { codeLayers, type Extension } from './extensions/extension.js';
 import { detectExtension, findExtension, listExtensions } from './extensions/registry.js';
 import { resolveTransport, type TransportSpec } from './transports/resolve.js';
 
@@ -142,7 +142,7 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
     this.raw = raw;
     this.#deviceInfo = deviceInfo;
     this.#extension = extension;
-    engine.codeNames = CodeNames.standard.with(extension.codes);
+    engine.codeNames = new CodeNames(codeLayers(extension));
     this.#unsubscribe.push(
       engine.onEvent((e) => this.emit('event', { ...e, name: engine.codeNames.name('event', e.code) })),
       this.transport.onDisconnect((err) => {
