@@ -88,8 +88,6 @@ export function array<T>(element: Codec<T>): Codec<T[]> {
   };
 }
 
-const utf16 = new TextDecoder('utf-16le');
-
 /**
  * PTP string: UINT8 length in UTF-16 code units including the NUL terminator,
  * then UTF-16LE units. The empty string is the single byte 0.
@@ -100,10 +98,18 @@ export const ptpString: Codec<string> = {
   read(r, field) {
     const units = r.u8(field);
     if (units === 0) return '';
-    const raw = r.bytesView(units * 2, field);
-    let end = 0;
-    while (end < raw.length && (raw[end] !== 0 || raw[end + 1] !== 0)) end += 2;
-    return utf16.decode(raw.subarray(0, end));
+    r.need(units * 2, field);
+    const start = r.offset;
+    r.offset += units * 2;
+    // PTP strings are at most 255 units: building them unit by unit beats a
+    // TextDecoder call (which crosses into C++) for names this short.
+    let out = '';
+    for (let i = 0; i < units; i++) {
+      const unit = r.view.getUint16(start + i * 2, true);
+      if (unit === 0) break;
+      out += String.fromCharCode(unit);
+    }
+    return out;
   },
   write(w, value, field) {
     if (typeof value !== 'string') throw new ProtocolError('expected a string for STR', { field });
