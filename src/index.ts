@@ -14,8 +14,14 @@ export {
   type TransactionReply,
 } from './camera.js';
 export * from './extensions/index.js';
+export {
+  mtp, MTP_OPERATIONS, OBJECT_PROP_DATATYPES,
+  type ListObjectsOptions, type MtpApi, type MtpCamera, type MtpObjectEntry, type ObjectPropInit, type ObjectPropListQuery,
+} from './extensions/mtp/index.js';
 export * from './transports/index.js';
 export {
   startVirtualCamera, VirtualCamera,
   type RunningVirtualCamera, type StartVirtualCameraOptions, type VirtualCameraFaults, type VirtualCameraOptions,
 } from './responder/index.js';
+export type { VirtualCameraBehaviour, VirtualOperation, VirtualOperationContext } from './responder/virtual-camera.js';
+export { MTP_DEVICE_INFO, mtpBehaviour, supportedObjectProps } from './extensions/mtp/responder.js';

@@ -1,12 +1,21 @@
 /**
- * The known extensions and detection from DeviceInfo. Vendor extensions
- * (mtp, canon, nikon, parrot) register here as they land.
+ * The known extensions and detection from DeviceInfo.
+ *
+ * Built in: `ptp` (plain ISO 15740, the fallback), `mtp` (MTP devices of any
+ * maker), `canon`, `nikon` and `parrot`. Users can add their own with
+ * `registerExtension`.
  */
 import type { DeviceInfo } from '../core/datasets/device-info.js';
-import type { Extension } from './extension.js';
+import { canonExtension } from './canon/index.js';
+import { codeLayers, type Extension } from './extension.js';
+import { isMtpDevice, mtpExtension } from './mtp/index.js';
+import { nikonExtension } from './nikon/index.js';
+import { parrotExtension } from './parrot/index.js';
 import { ptpExtension } from './ptp.js';
 
-const registry = new Map<string, Extension>([[ptpExtension.name, ptpExtension]]);
+const registry = new Map<string, Extension>(
+  [ptpExtension, mtpExtension, canonExtension, nikonExtension, parrotExtension].map((e) => [e.name, e]),
+);
 
 /** Adds (or replaces) an extension available to detection and to `extension: 'name'`. */
 export function registerExtension(extension: Extension): void {
@@ -23,7 +32,33 @@ export function findExtension(name: string): Extension | undefined {
   return registry.get(name);
 }
 
-/** The extension that fits `info` best; `ptp` when none does better. */
+/** Each extension with the MTP layer beneath it, made once so that detection returns the same object every time. */
+const onMtp = new WeakMap<Extension, Extension>();
+
+/**
+ * `extension` as it applies to the device `info`: a vendor extension on a
+ * device that also speaks MTP (many Canon and Nikon bodies do) gets MTP's code
+ * tables beneath its own, so both vendors' codes are named and the vendor's
+ * win where they collide (0x9101 is EOS_GetStorageIDs on a Canon, not MTP's
+ * GetSecureTimeChallenge). `ptp`, `mtp`, and any extension on a non-MTP
+ * device are returned unchanged. The result keeps the extension's name and
+ * `match`.
+ */
+export function fitExtension(extension: Extension, info: DeviceInfo): Extension {
+  if (extension === ptpExtension || extension === mtpExtension || !isMtpDevice(info)) return extension;
+  let layered = onMtp.get(extension);
+  if (layered === undefined) {
+    layered = { ...extension, codes: [...codeLayers(mtpExtension), ...codeLayers(extension)] };
+    onMtp.set(extension, layered);
+  }
+  return layered;
+}
+
+/**
+ * The extension that fits `info` best (the highest `match` score; the earlier
+ * registered one on a tie), fitted to the device with {@link fitExtension};
+ * `ptp` when none does better.
+ */
 export function detectExtension(info: DeviceInfo): Extension {
   let best = ptpExtension;
   let bestScore = ptpExtension.match(info);
@@ -34,5 +69,5 @@ export function detectExtension(info: DeviceInfo): Extension {
       bestScore = score;
     }
   }
-  return best;
+  return fitExtension(best, info);
 }

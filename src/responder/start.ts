@@ -56,6 +56,7 @@ export async function startVirtualCamera(options: StartVirtualCameraOptions = {}
   const device = await VirtualCamera.create({
     storages: roots.map((root) => ({ root, readOnly: options.readOnly ?? false })),
     deviceInfo: { ...personality.deviceInfo, ...options.deviceInfo },
+    ...(personality.behaviour !== undefined ? { behaviour: personality.behaviour } : {}),
     ...(options.log !== undefined ? { log: options.log } : {}),
     ...(options.captureSize !== undefined ? { captureSize: options.captureSize } : {}),
     ...(options.openCaptureIntervalMs !== undefined ? { openCaptureIntervalMs: options.openCaptureIntervalMs } : {}),

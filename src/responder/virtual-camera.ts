@@ -5,7 +5,7 @@
  */
 import { EventCode } from '../core/codes/events.js';
 import { ObjectFormatCode } from '../core/codes/formats.js';
-import { CodeNames } from '../core/codes/names.js';
+import { CodeNames, type CodeTableSet } from '../core/codes/names.js';
 import { OperationCode } from '../core/codes/operations.js';
 import { ResponseCode } from '../core/codes/responses.js';
 import { encodeDeviceInfo, type DeviceInfo } from '../core/datasets/device-info.js';
@@ -31,6 +31,38 @@ import { isSafeName, ObjectStore, ROOT_PARENT, type StorageOptions, type StoredO
 const ALL = 0xffffffff;
 const MAX_DATASET = 64 * 1024;
 
+/** What an added operation knows about the connection it serves. */
+export interface VirtualOperationContext {
+  /** The session of the connection (never 0: added operations run inside a session). */
+  readonly sessionId: number;
+  /** Sends an event to this connection only (see {@link VirtualCamera.emit} for everyone). */
+  sendEvent(event: PtpEvent): void;
+  /**
+   * Prepares this connection for a SendObject of `info` into `storageId`/`parent`
+   * (what SendObjectInfo does; MTP SendObjectPropList uses it too) and returns
+   * the response SendObjectInfo would give: OK with [storageId, parent, handle],
+   * or the failure code.
+   */
+  prepareObject(storageId: number, parent: number, info: ObjectInfo): Promise<TransactionResult>;
+}
+
+/** An operation a personality adds to the virtual camera (or replaces in it). */
+export type VirtualOperation = (t: IncomingTransaction, context: VirtualOperationContext) => Promise<TransactionResult>;
+
+/**
+ * Vendor behaviour worn with a personality: extra operations (listed in
+ * OperationsSupported), extra events, and code names for the log. MTP, Canon,
+ * Nikon and Parrot personalities plug in this way.
+ */
+export interface VirtualCameraBehaviour {
+  /** Code layers that name the vendor's codes in log lines, lowest first. */
+  readonly codes?: readonly CodeTableSet[];
+  /** Event codes added to EventsSupported. */
+  readonly events?: readonly number[];
+  /** Builds the added operations for one camera (called once, when it is created). */
+  operations(camera: VirtualCamera): ReadonlyMap<number, VirtualOperation>;
+}
+
 /** Options of {@link VirtualCamera.create}. */
 export interface VirtualCameraOptions {
   /** Folders to serve, one storage each. */
@@ -43,6 +75,8 @@ export interface VirtualCameraOptions {
   readonly captureSize?: { readonly width: number; readonly height: number };
   /** Interval between frames of an open capture, ms. Default 500. */
   readonly openCaptureIntervalMs?: number;
+  /** Vendor behaviour (extra operations) of the personality worn. */
+  readonly behaviour?: VirtualCameraBehaviour;
 }
 
 /** Faults a test can script. */
@@ -76,9 +110,9 @@ export class VirtualCamera {
   readonly faults: VirtualCameraFaults = {};
   readonly #options: VirtualCameraOptions;
   readonly #connections = new Set<Connection>();
-  readonly #handlers: ReadonlyMap<number, Handler>;
+  readonly #handlers: Map<number, Handler>;
   readonly #thumbs = new Map<number, Uint8Array>();
-  readonly #names = CodeNames.standard;
+  readonly #names: CodeNames;
   #captureCounter = 0;
   #deviceInfo: DeviceInfo;
 
@@ -86,7 +120,11 @@ export class VirtualCamera {
     this.store = store;
     this.#options = options;
     this.properties = new PropertyTable(defaultProperties());
+    this.#names = new CodeNames(options.behaviour?.codes ?? []);
     this.#handlers = this.#buildHandlers();
+    for (const [code, operation] of options.behaviour?.operations(this) ?? []) {
+      this.#handlers.set(code, (c, t) => operation(t, this.#context(c)));
+    }
     const ops = [...this.#handlers.keys()].sort((a, b) => a - b);
     this.#deviceInfo = {
       standardVersion: 110,
@@ -97,7 +135,7 @@ export class VirtualCamera {
       operationsSupported: ops,
       eventsSupported: [
         EventCode.ObjectAdded, EventCode.ObjectRemoved, EventCode.DevicePropChanged,
-        EventCode.StoreFull, EventCode.CaptureComplete,
+        EventCode.StoreFull, EventCode.CaptureComplete, ...(options.behaviour?.events ?? []),
       ],
       devicePropertiesSupported: this.properties.codes(),
       captureFormats: [ObjectFormatCode.ExifJpeg],
@@ -312,22 +350,7 @@ export class VirtualCamera {
         if (err instanceof PtpError) return { code: ResponseCode.InvalidDataset };
         throw err;
       }
-      const storageId = p(t, 0) === 0 ? (this.store.storageIds()[0] ?? 0) : p(t, 0);
-      if (!this.store.hasStorage(storageId)) return { code: ResponseCode.InvalidStorageID };
-      const parent = p(t, 1) === ALL ? 0 : p(t, 1);
-      if (this.store.folderPath(storageId, parent) === undefined) return { code: ResponseCode.InvalidParentObject };
-      if (this.store.isReadOnly(storageId)) return { code: ResponseCode.StoreReadOnly };
-      if (!isSafeName(info.filename)) return { code: ResponseCode.InvalidDataset };
-      if (BigInt(info.objectCompressedSize) > (await this.store.freeBytes(storageId))) return { code: ResponseCode.StoreFull };
-      const name = await this.#uniqueName(storageId, parent, info.filename);
-      if (info.objectFormat === ObjectFormatCode.Association) {
-        const folder = await this.store.createFolder(storageId, parent, name);
-        return { code: ResponseCode.OK, params: [storageId, parent, folder.handle] };
-      }
-      // The handle is only known once the file exists; announce the one it will get.
-      const placeholder = this.store.reserve(storageId, parent, name);
-      c.pendingObject = { storageId, parent, handle: placeholder.handle, info: { ...info, filename: name } };
-      return { code: ResponseCode.OK, params: [storageId, parent, placeholder.handle] };
+      return this.#prepareObject(c, p(t, 0), p(t, 1), info);
     });
 
     h.set(op.SendObject, async (c, t) => {
@@ -433,6 +456,35 @@ export class VirtualCamera {
     return h;
   }
 
+  /** The view of a connection that added operations get. */
+  #context(c: Connection): VirtualOperationContext {
+    return {
+      sessionId: c.sessionId,
+      sendEvent: (event) => c.link.sendEvent(event),
+      prepareObject: (storageId, parent, info) => this.#prepareObject(c, storageId, parent, info),
+    };
+  }
+
+  /** SendObjectInfo's work: storage 0 = the first, parent 0xFFFFFFFF = the root; folders are created at once. */
+  async #prepareObject(c: Connection, storageParam: number, parentParam: number, info: ObjectInfo): Promise<TransactionResult> {
+    const storageId = storageParam === 0 ? (this.store.storageIds()[0] ?? 0) : storageParam;
+    if (!this.store.hasStorage(storageId)) return { code: ResponseCode.InvalidStorageID };
+    const parent = parentParam === ALL ? 0 : parentParam;
+    if (this.store.folderPath(storageId, parent) === undefined) return { code: ResponseCode.InvalidParentObject };
+    if (this.store.isReadOnly(storageId)) return { code: ResponseCode.StoreReadOnly };
+    if (!isSafeName(info.filename)) return { code: ResponseCode.InvalidDataset };
+    if (BigInt(info.objectCompressedSize) > (await this.store.freeBytes(storageId))) return { code: ResponseCode.StoreFull };
+    const name = await this.#uniqueName(storageId, parent, info.filename);
+    if (info.objectFormat === ObjectFormatCode.Association) {
+      const folder = await this.store.createFolder(storageId, parent, name);
+      return { code: ResponseCode.OK, params: [storageId, parent, folder.handle] };
+    }
+    // The handle is only known once the file exists; announce the one it will get.
+    const placeholder = this.store.reserve(storageId, parent, name);
+    c.pendingObject = { storageId, parent, handle: placeholder.handle, info: { ...info, filename: name } };
+    return { code: ResponseCode.OK, params: [storageId, parent, placeholder.handle] };
+  }
+
   #endSession(c: Connection): void {
     c.sessionId = 0;
     c.lastTransactionId = 0;
@@ -497,6 +549,11 @@ export class VirtualCamera {
   #info(obj: StoredObject): ObjectInfo {
     const thumb = this.#thumbs.get(obj.handle);
     return this.store.objectInfo(obj, thumb !== undefined ? { thumbSize: thumb.length } : {});
+  }
+
+  /** The ObjectInfo that GetObjectInfo gives for an object (JPEG dimensions included). */
+  objectInfo(obj: StoredObject): Promise<ObjectInfo> {
+    return this.#infoWithImage(obj);
   }
 
   /** ObjectInfo with JPEG dimensions read from the file's header (cheap: first 64 KiB). */

@@ -25,7 +25,7 @@ describe('virtual camera personalities', () => {
     const names = personalityNames();
     expect(names[0]).to.equal('ptp');
     expect(names).to.include.members(['sony-a6000', 'nikon-d750', 'parrot-sequoia', 'canon-eos60d']);
-    expect(names).to.have.length(179);
+    expect(names).to.have.length(180); // ptp, mtp and the 178 recorded devices
   });
 
   it('every recorded device can be worn: a client reads back its DeviceInfo', async function () {

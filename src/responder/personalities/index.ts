@@ -3,12 +3,15 @@
  * default; every real device in `real-cameras.json` (178 DeviceInfos recorded
  * from real cameras and players) can be worn by its file name, so detection
  * and DeviceInfo handling are exercised against what real devices report.
- * Vendor behaviour (Canon event polling, Nikon, MTP object properties,
- * Parrot) comes with the vendor extensions; until then a real device's
- * personality answers with plain PTP behaviour.
+ * Vendor behaviour comes with the vendor extensions as a
+ * `VirtualCameraBehaviour` (extra operations): `mtp` is a generic MTP media
+ * player with object properties; a recorded device's personality answers
+ * with plain PTP behaviour until its extension brings one.
  */
 import { readFile } from 'node:fs/promises';
 import type { DeviceInfo } from '../../core/datasets/device-info.js';
+import { MTP_DEVICE_INFO, mtpBehaviour } from '../../extensions/mtp/responder.js';
+import type { VirtualCameraBehaviour } from '../virtual-camera.js';
 import realCameras from './real-cameras.json' with { type: 'json' };
 
 /** A DeviceInfo as recorded in real-cameras.json (fields some devices left out are null). */
@@ -32,6 +35,8 @@ export interface Personality {
   readonly name: string;
   /** DeviceInfo fields to present; what is absent is filled in by the virtual camera. */
   readonly deviceInfo: Partial<DeviceInfo>;
+  /** Vendor behaviour (extra operations) that comes with it. */
+  readonly behaviour?: VirtualCameraBehaviour;
 }
 
 /** Names the issue promises that differ from the fixture file names. */
@@ -45,9 +50,9 @@ function nameOf(r: RecordedDeviceInfo): string {
   return r.source.replace(/\.[a-z]+$/i, '');
 }
 
-/** Names of every built-in personality: `ptp` and one per recorded device. */
+/** Names of every built-in personality: `ptp`, `mtp` (a generic MTP media player) and one per recorded device. */
 export function personalityNames(): string[] {
-  return ['ptp', ...recorded.map(nameOf)];
+  return ['ptp', 'mtp', ...recorded.map(nameOf)];
 }
 
 /** The DeviceInfo of a recorded device, as a personality. */
@@ -77,6 +82,7 @@ function fromRecorded(r: RecordedDeviceInfo): Personality {
  */
 export async function resolvePersonality(spec: string): Promise<Personality> {
   if (spec === 'ptp') return { name: 'ptp', deviceInfo: {} };
+  if (spec === 'mtp') return { name: 'mtp', deviceInfo: MTP_DEVICE_INFO, behaviour: mtpBehaviour() };
   if (spec.endsWith('.json')) {
     const parsed = JSON.parse(await readFile(spec, 'utf8')) as RecordedDeviceInfo | Partial<DeviceInfo>;
     return 'source' in parsed
