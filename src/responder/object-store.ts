@@ -167,17 +167,24 @@ export class ObjectStore {
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries = entries.filter((e) => !e.name.startsWith('.ptpts-')); // our own temp files
+    // Stat in parallel batches (one at a time made a 10,000-file listing take seconds), in order.
+    const stats: Array<Awaited<ReturnType<typeof stat>> | undefined> = [];
+    for (let i = 0; i < entries.length; i += 64) {
+      stats.push(...(await Promise.all(entries.slice(i, i + 64).map(async (e) => {
+        const full = path.join(dir, e.name);
+        try {
+          // Symlinks are followed only when they resolve inside the storage.
+          return e.isSymbolicLink() ? await this.#statInside(s, full) : await lstat(full);
+        } catch {
+          return undefined;
+        }
+      }))));
+    }
     const seen = new Set<number>();
-    for (const e of entries) {
-      if (e.name.startsWith('.ptpts-')) continue; // our own temp files
+    for (const [i, e] of entries.entries()) {
       const full = path.join(dir, e.name);
-      let st;
-      try {
-        // Symlinks are followed only when they resolve inside the storage.
-        st = e.isSymbolicLink() ? await this.#statInside(s, full) : await lstat(full);
-      } catch {
-        continue;
-      }
+      const st = stats[i];
       if (st === undefined || !(st.isFile() || st.isDirectory())) continue;
       const size = st.isDirectory() ? 0n : BigInt(st.size); // folders carry no data
       const obj = this.#remember(s, full, parent, e.name, st.isDirectory(), size, st.mtime, st.birthtime);

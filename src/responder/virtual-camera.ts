@@ -112,6 +112,7 @@ export class VirtualCamera {
   readonly #connections = new Set<Connection>();
   readonly #handlers: Map<number, Handler>;
   readonly #thumbs = new Map<number, Uint8Array>();
+  readonly #dimensions = new Map<number, { key: string; dims: { width: number; height: number } | undefined }>();
   readonly #names: CodeNames;
   #captureCounter = 0;
   #deviceInfo: DeviceInfo;
@@ -560,7 +561,15 @@ export class VirtualCamera {
   async #infoWithImage(obj: StoredObject): Promise<ObjectInfo> {
     const info = this.#info(obj);
     if (info.objectFormat !== ObjectFormatCode.ExifJpeg) return info;
-    const dims = jpegDimensions(await this.store.head(obj, 64 * 1024).catch(() => new Uint8Array(0)));
+    // Cached per file version: listing thousands of JPEGs must not reopen each one every time.
+    const key = `${obj.size}:${obj.modified.getTime()}`;
+    let cached = this.#dimensions.get(obj.handle);
+    if (cached?.key !== key) {
+      const dims = jpegDimensions(await this.store.head(obj, 64 * 1024).catch(() => new Uint8Array(0)));
+      cached = { key, dims };
+      this.#dimensions.set(obj.handle, cached);
+    }
+    const dims = cached.dims;
     return dims === undefined ? info : { ...info, imagePixWidth: dims.width, imagePixHeight: dims.height, imageBitDepth: 24 };
   }
 }
