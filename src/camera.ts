@@ -19,7 +19,7 @@ import { SessionError } from './core/errors.js';
 import { bufferSink, isNodeWritableLike, webWritableSink, writableSink, type NodeWritableLike } from './core/sinks.js';
 import type { DataSink, DataSource, OperationResponse, ProgressListener, PtpEvent, Transport } from './core/transport.js';
 import { codeLayers, type Extension } from './extensions/extension.js';
-import { detectExtension, findExtension, listExtensions } from './extensions/registry.js';
+import { detectExtension, findExtension, fitExtension, listExtensions } from './extensions/registry.js';
 import { resolveTransport, type TransportSpec } from './transports/resolve.js';
 
 /** An event with its name in the active extension's tables (`ObjectAdded`, `0xC1A7` ...). */
@@ -638,7 +638,9 @@ function chooseExtension(wanted: string | Extension | undefined, info: DeviceInf
       `unknown extension "${wanted}"; known: ${listExtensions().map((e) => e.name).join(', ')}`,
     );
   }
-  return found;
+  // Imposed by name, it still gets MTP's tables beneath its own on an MTP device;
+  // an extension object is used exactly as given.
+  return fitExtension(found, info);
 }
 
 function filterParams(storageId: number, filter: ObjectFilter): number[] {
