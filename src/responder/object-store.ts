@@ -73,6 +73,8 @@ export class ObjectStore {
   readonly #objects = new Map<number, StoredObject>();
   readonly #byPath = new Map<string, number>();
   readonly #reserved = new Map<number, { storageId: number; parent: number; name: string }>();
+  /** Entries of each folder as last read, keyed by path, with the folder's mtime then. */
+  readonly #folders = new Map<string, { storageId: number; version: bigint; children: number[] }>();
   #nextHandle = 1;
 
   private constructor() {}
@@ -160,6 +162,26 @@ export class ObjectStore {
   }
 
   async #scan(s: Storage, dir: string, parent: number, recursive: boolean, out: StoredObject[]): Promise<void> {
+    // A folder whose modification time has not changed has the same entries: list them from
+    // memory instead of stat-ing every file again (10,000 stats cost ~0.3 s per listing).
+    // Sizes of files rewritten in place are refreshed by the single-object operations.
+    let version: bigint;
+    try {
+      version = (await stat(dir, { bigint: true })).mtimeNs;
+    } catch {
+      return;
+    }
+    const known = this.#folders.get(dir);
+    if (known?.version === version && known.storageId === s.id) {
+      const children = known.children.map((h) => this.#objects.get(h)).filter((o) => o !== undefined);
+      if (children.length === known.children.length) {
+        for (const obj of children) {
+          out.push(obj);
+          if (recursive && obj.isFolder) await this.#scan(s, obj.path, obj.handle, true, out);
+        }
+        return;
+      }
+    }
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -196,6 +218,22 @@ export class ObjectStore {
     for (const obj of [...this.#objects.values()]) {
       if (obj.storageId === s.id && obj.parent === parent && !seen.has(obj.handle)) this.#forget(obj.handle);
     }
+    this.#folders.set(dir, { storageId: s.id, version, children: [...seen] });
+  }
+
+  /** Re-reads one object's size and dates (GetObjectInfo, GetObject: a file may have changed in place). */
+  async refresh(handle: number): Promise<StoredObject | undefined> {
+    const obj = this.#objects.get(handle);
+    if (obj === undefined || obj.isFolder) return obj;
+    try {
+      const st = await stat(obj.path);
+      obj.size = BigInt(st.size);
+      obj.modified = st.mtime;
+    } catch {
+      this.#forget(handle); // gone from disk
+      return undefined;
+    }
+    return obj;
   }
 
   async #statInside(s: Storage, full: string): Promise<Awaited<ReturnType<typeof stat>> | undefined> {

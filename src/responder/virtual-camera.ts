@@ -278,20 +278,20 @@ export class VirtualCamera {
     });
 
     h.set(op.GetObjectInfo, async (_c, t) => {
-      const obj = this.store.get(p(t, 0));
+      const obj = await this.store.refresh(p(t, 0));
       if (obj === undefined) return { code: ResponseCode.InvalidObjectHandle };
       return { code: ResponseCode.OK, data: encodeObjectInfo(await this.#infoWithImage(obj)) };
     });
 
     h.set(op.GetObject, async (_c, t) => {
-      const obj = this.store.get(p(t, 0));
+      const obj = await this.store.refresh(p(t, 0));
       if (obj === undefined) return { code: ResponseCode.InvalidObjectHandle };
       if (obj.isFolder) return { code: ResponseCode.OK, data: new Uint8Array(0) };
       return { code: ResponseCode.OK, data: { length: obj.size, chunks: this.store.read(obj) } };
     });
 
     h.set(op.GetPartialObject, async (_c, t) => {
-      const obj = this.store.get(p(t, 0));
+      const obj = await this.store.refresh(p(t, 0));
       if (obj === undefined || obj.isFolder) return { code: ResponseCode.InvalidObjectHandle };
       const offset = BigInt(p(t, 1));
       if (offset > obj.size) return { code: ResponseCode.InvalidParameter };
