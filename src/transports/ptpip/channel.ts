@@ -68,9 +68,10 @@ export class PacketChannel {
   /** Sends one Data or End Data packet carrying `payload`. */
   sendData(type: typeof PacketType.Data | typeof PacketType.EndData, transactionId: number, payload: Uint8Array): Promise<void> {
     const header = encodeDataHeader(type, transactionId, payload.length);
-    if (this.#held !== undefined || payload.length === 0) {
+    if (payload.length === 0) return this.#write(header);
+    if (this.#held !== undefined) {
       void this.#write(header);
-      return payload.length === 0 ? this.#write(new Uint8Array(0)) : this.#write(payload);
+      return this.#write(payload);
     }
     if (this.#closed) return Promise.reject(this.#closedError());
     // Header and payload in one writev, not a 12-byte segment of their own.
