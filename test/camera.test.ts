@@ -19,6 +19,7 @@ import { decodeObjectHandles, decodeStorageIds } from '../src/core/datasets/id-a
 import { decodeObjectInfo, type ObjectInfo } from '../src/core/datasets/object-info.js';
 import { DeviceBusyError, PtpResponseError, TimeoutError, TransportError } from '../src/core/errors.js';
 import type { Extension } from '../src/extensions/extension.js';
+import { sampleJpeg, withExifThumbnail } from '../src/responder/jpeg.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../src/responder/start.js';
 
 const MiB = 1024 * 1024;
@@ -389,6 +390,20 @@ for (const l of LINKS) describe(`Camera against the virtual camera, over ${l.nam
         expect(Buffer.from(tail).equals(big.subarray(big.length - 10))).to.equal(true);
         const first = await camera.getPartialObject(handle, 0, 1);
         expect([...first]).to.deep.equal([big[0]]);
+      });
+    });
+
+    it('getThumb serves the EXIF thumbnail of a JPEG already on the card, straight from the file', async () => {
+      const { camera, root } = await setup();
+      const thumbnail = sampleJpeg(160, 120, 7);
+      await writeFile(path.join(root, 'photo.jpg'), withExifThumbnail(sampleJpeg(640, 480, 7), thumbnail));
+      await camera.session(async () => {
+        const handle = await handleOf(camera, 'photo.jpg');
+        const info = await camera.getObjectInfo(handle);
+        expect([info.imagePixWidth, info.imagePixHeight]).to.deep.equal([640, 480]);
+        expect([info.thumbFormat, info.thumbCompressedSize]).to.deep.equal([ObjectFormatCode.ExifJpeg, thumbnail.length]);
+        expect([info.thumbPixWidth, info.thumbPixHeight]).to.deep.equal([160, 120]);
+        expect(Buffer.from(await camera.getThumb(handle)).equals(Buffer.from(thumbnail))).to.equal(true);
       });
     });
 

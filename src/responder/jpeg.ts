@@ -120,3 +120,86 @@ export function jpegDimensions(bytes: Uint8Array): { width: number; height: numb
   }
   return undefined;
 }
+
+/**
+ * Puts `thumbnail` (a small JPEG) into an EXIF APP1 segment of `image`, as
+ * cameras do, so a thumbnail can later be served straight from the file.
+ */
+export function withExifThumbnail(image: Uint8Array, thumbnail: Uint8Array): Uint8Array {
+  // TIFF, little-endian: header, IFD0 with no entries pointing on to IFD1, which
+  // holds JPEGInterchangeFormat (offset) and JPEGInterchangeFormatLength.
+  const ifd1 = 8 + 2 + 4; // after the header and the empty IFD0
+  const thumbAt = ifd1 + 2 + 2 * 12 + 4;
+  const tiff = new Uint8Array(thumbAt + thumbnail.length);
+  const v = new DataView(tiff.buffer);
+  tiff.set([0x49, 0x49, 0x2a, 0x00]);
+  v.setUint32(4, 8, true); // IFD0 offset
+  v.setUint16(8, 0, true); // IFD0: no entries
+  v.setUint32(10, ifd1, true); // next IFD: IFD1
+  v.setUint16(ifd1, 2, true);
+  const entry = (at: number, tag: number, value: number): void => {
+    v.setUint16(at, tag, true);
+    v.setUint16(at + 2, 4, true); // LONG
+    v.setUint32(at + 4, 1, true);
+    v.setUint32(at + 8, value, true);
+  };
+  entry(ifd1 + 2, 0x0201, thumbAt);
+  entry(ifd1 + 14, 0x0202, thumbnail.length);
+  v.setUint32(ifd1 + 26, 0, true); // no further IFD
+  tiff.set(thumbnail, thumbAt);
+  const app1Length = 2 + 6 + tiff.length;
+  const out = new Uint8Array(image.length + 2 + app1Length);
+  out.set(image.subarray(0, 2)); // SOI
+  out.set([0xff, 0xe1, app1Length >> 8, app1Length & 0xff, 0x45, 0x78, 0x69, 0x66, 0, 0], 2);
+  out.set(tiff, 12);
+  out.set(image.subarray(2), 12 + tiff.length);
+  return out;
+}
+
+/**
+ * Where the EXIF thumbnail of a JPEG lies in the file, from its first bytes
+ * (the APP1 segment comes first); undefined when there is none.
+ */
+export function exifThumbnail(head: Uint8Array): { offset: number; length: number } | undefined {
+  if (head[0] !== 0xff || head[1] !== 0xd8) return undefined;
+  let i = 2;
+  while (i + 4 <= head.length && head[i] === 0xff) {
+    const marker = head[i + 1]!;
+    const len = (head[i + 2]! << 8) | head[i + 3]!;
+    if (marker === 0xe1 && i + 10 <= head.length && String.fromCharCode(...head.subarray(i + 4, i + 8)) === 'Exif') {
+      const tiff = i + 10;
+      return readIfd1Thumb(head, tiff, Math.min(head.length, i + 2 + len));
+    }
+    if (marker === 0xda || marker === 0xd9) return undefined; // image data: no APP1 before it
+    i += 2 + len;
+  }
+  return undefined;
+}
+
+function readIfd1Thumb(b: Uint8Array, tiff: number, end: number): { offset: number; length: number } | undefined {
+  if (tiff + 8 > end) return undefined;
+  const little = b[tiff] === 0x49;
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const u16 = (at: number): number => v.getUint16(at, little);
+  const u32 = (at: number): number => v.getUint32(at, little);
+  const ifd0 = tiff + u32(tiff + 4);
+  if (ifd0 + 2 > end) return undefined;
+  const next = ifd0 + 2 + u16(ifd0) * 12;
+  if (next + 4 > end) return undefined;
+  const ifd1Offset = u32(next);
+  if (ifd1Offset === 0) return undefined;
+  const ifd1 = tiff + ifd1Offset;
+  if (ifd1 + 2 > end) return undefined;
+  let offset: number | undefined;
+  let length: number | undefined;
+  for (let k = 0, n = u16(ifd1); k < n; k++) {
+    const e = ifd1 + 2 + k * 12;
+    if (e + 12 > end) return undefined;
+    const tag = u16(e);
+    const value = u16(e + 2) === 3 ? u16(e + 8) : u32(e + 8);
+    if (tag === 0x0201) offset = value;
+    if (tag === 0x0202) length = value;
+  }
+  if (offset === undefined || length === undefined || length === 0) return undefined;
+  return { offset: tiff + offset, length };
+}

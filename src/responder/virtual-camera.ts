@@ -25,7 +25,7 @@ import {
   type TransactionResult,
 } from '../core/transport.js';
 import { defaultProperties, PropertyTable } from './device-properties.js';
-import { jpegDimensions, sampleJpeg } from './jpeg.js';
+import { exifThumbnail, jpegDimensions, sampleJpeg, withExifThumbnail } from './jpeg.js';
 import { isSafeName, ObjectStore, ROOT_PARENT, type StorageOptions, type StoredObject } from './object-store.js';
 
 const ALL = 0xffffffff;
@@ -111,8 +111,7 @@ export class VirtualCamera {
   readonly #options: VirtualCameraOptions;
   readonly #connections = new Set<Connection>();
   readonly #handlers: Map<number, Handler>;
-  readonly #thumbs = new Map<number, Uint8Array>();
-  readonly #dimensions = new Map<number, { key: string; dims: { width: number; height: number } | undefined }>();
+  readonly #images = new Map<number, { key: string; meta: ImageMeta | undefined }>();
   readonly #names: CodeNames;
   #captureCounter = 0;
   #deviceInfo: DeviceInfo;
@@ -305,10 +304,13 @@ export class VirtualCamera {
     });
 
     h.set(op.GetThumb, async (_c, t) => {
-      const obj = this.store.get(p(t, 0));
+      const obj = await this.store.refresh(p(t, 0));
       if (obj === undefined) return { code: ResponseCode.InvalidObjectHandle };
-      const thumb = this.#thumbs.get(obj.handle);
-      return thumb === undefined ? { code: ResponseCode.NoThumbnailPresent } : { code: ResponseCode.OK, data: thumb };
+      // Served straight from the file: the EXIF thumbnail's byte range, streamed.
+      const thumb = (await this.#imageMeta(obj))?.thumb;
+      if (thumb === undefined) return { code: ResponseCode.NoThumbnailPresent };
+      const length = BigInt(thumb.length);
+      return { code: ResponseCode.OK, data: { length, chunks: this.store.read(obj, BigInt(thumb.offset), length) } };
     });
 
     h.set(op.DeleteObject, async (_c, t) => {
@@ -325,7 +327,6 @@ export class VirtualCamera {
           continue;
         }
         await this.store.delete(obj.handle);
-        this.#thumbs.delete(obj.handle);
       }
       if (failed > 0) return { code: handle === ALL ? ResponseCode.PartialDeletion : ResponseCode.ObjectWriteProtected };
       return { code: ResponseCode.OK };
@@ -523,11 +524,11 @@ export class VirtualCamera {
       const n = ++this.#captureCounter;
       const { width, height } = this.#options.captureSize ?? { width: 640, height: 480 };
       const name = await this.#uniqueName(storageId, parent, `IMG_${String(n).padStart(4, '0')}.JPG`);
-      const image = sampleJpeg(width, height, n);
+      // Like a camera's, the file carries its own EXIF thumbnail (GetThumb serves it from disk).
+      const image = withExifThumbnail(sampleJpeg(width, height, n), sampleJpeg(160, 120, n));
       const obj = await this.store.writeFile(storageId, parent, name, (async function* () {
         yield image;
       })());
-      this.#thumbs.set(obj.handle, sampleJpeg(160, 120, n));
       added.push(obj.handle);
       for (const handle of added) c.link.sendEvent({ code: EventCode.ObjectAdded, transactionId, params: [handle] });
       if (complete) c.link.sendEvent({ code: EventCode.CaptureComplete, transactionId, params: [transactionId] });
@@ -548,8 +549,7 @@ export class VirtualCamera {
   }
 
   #info(obj: StoredObject): ObjectInfo {
-    const thumb = this.#thumbs.get(obj.handle);
-    return this.store.objectInfo(obj, thumb !== undefined ? { thumbSize: thumb.length } : {});
+    return this.store.objectInfo(obj);
   }
 
   /** The ObjectInfo that GetObjectInfo gives for an object (JPEG dimensions included). */
@@ -557,21 +557,49 @@ export class VirtualCamera {
     return this.#infoWithImage(obj);
   }
 
-  /** ObjectInfo with JPEG dimensions read from the file's header (cheap: first 64 KiB). */
+  /** ObjectInfo with JPEG dimensions and EXIF thumbnail read from the file's header. */
   async #infoWithImage(obj: StoredObject): Promise<ObjectInfo> {
     const info = this.#info(obj);
-    if (info.objectFormat !== ObjectFormatCode.ExifJpeg) return info;
-    // Cached per file version: listing thousands of JPEGs must not reopen each one every time.
-    const key = `${obj.size}:${obj.modified.getTime()}`;
-    let cached = this.#dimensions.get(obj.handle);
-    if (cached?.key !== key) {
-      const dims = jpegDimensions(await this.store.head(obj, 64 * 1024).catch(() => new Uint8Array(0)));
-      cached = { key, dims };
-      this.#dimensions.set(obj.handle, cached);
-    }
-    const dims = cached.dims;
-    return dims === undefined ? info : { ...info, imagePixWidth: dims.width, imagePixHeight: dims.height, imageBitDepth: 24 };
+    const meta = await this.#imageMeta(obj);
+    if (meta === undefined) return info;
+    return {
+      ...info,
+      ...(meta.dims !== undefined ? { imagePixWidth: meta.dims.width, imagePixHeight: meta.dims.height, imageBitDepth: 24 } : {}),
+      ...(meta.thumb !== undefined
+        ? {
+            thumbFormat: ObjectFormatCode.ExifJpeg,
+            thumbCompressedSize: meta.thumb.length,
+            thumbPixWidth: meta.thumb.dims?.width ?? 0,
+            thumbPixHeight: meta.thumb.dims?.height ?? 0,
+          }
+        : {}),
+    };
   }
+
+  /**
+   * Dimensions and EXIF thumbnail of a JPEG, from its first 64 KiB; cached per
+   * file version, since listing thousands of JPEGs must not reopen each every time.
+   */
+  async #imageMeta(obj: StoredObject): Promise<ImageMeta | undefined> {
+    if (obj.isFolder || this.store.objectInfo(obj).objectFormat !== ObjectFormatCode.ExifJpeg) return undefined;
+    const key = `${obj.size}:${obj.modified.getTime()}`;
+    const cached = this.#images.get(obj.handle);
+    if (cached?.key === key) return cached.meta;
+    const head = await this.store.head(obj, 64 * 1024).catch(() => new Uint8Array(0));
+    const at = exifThumbnail(head);
+    const thumbHead = at !== undefined && at.offset + at.length <= head.length ? head.subarray(at.offset, at.offset + at.length) : undefined;
+    const meta: ImageMeta = {
+      dims: jpegDimensions(head),
+      thumb: at !== undefined ? { ...at, dims: thumbHead !== undefined ? jpegDimensions(thumbHead) : undefined } : undefined,
+    };
+    this.#images.set(obj.handle, { key, meta });
+    return meta;
+  }
+}
+
+interface ImageMeta {
+  readonly dims: { width: number; height: number } | undefined;
+  readonly thumb: { offset: number; length: number; dims: { width: number; height: number } | undefined } | undefined;
 }
 
 class SizeMismatch extends Error {}
