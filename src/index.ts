@@ -25,3 +25,8 @@ export {
 } from './responder/index.js';
 export type { VirtualCameraBehaviour, VirtualOperation, VirtualOperationContext } from './responder/virtual-camera.js';
 export { MTP_DEVICE_INFO, mtpBehaviour, supportedObjectProps } from './extensions/mtp/responder.js';
+export { canonEosBehaviour, eosDefaultProperties, type EosVirtualProp } from './extensions/canon/responder.js';
+export { nikonBehaviour, VIRTUAL_LIVE_VIEW_HEADER_SIZE, type NikonBehaviourOptions } from './extensions/nikon/responder.js';
+export {
+  parrotBehaviour, sequoiaState, SEQUOIA_READINGS, type ParrotBehaviourOptions, type SequoiaState, type VirtualImu,
+} from './extensions/parrot/responder.js';

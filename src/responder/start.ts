@@ -11,7 +11,8 @@ import { createSampleCard } from './samples.js';
 import { VirtualCamera, type VirtualCameraOptions } from './virtual-camera.js';
 
 /** Options of {@link startVirtualCamera}. */
-export interface StartVirtualCameraOptions extends Partial<Pick<VirtualCameraOptions, 'deviceInfo' | 'log' | 'captureSize' | 'openCaptureIntervalMs'>> {
+export interface StartVirtualCameraOptions
+  extends Partial<Pick<VirtualCameraOptions, 'deviceInfo' | 'log' | 'captureSize' | 'openCaptureIntervalMs' | 'behaviour'>> {
   /** Folder(s) to serve, one storage each. Default: a temporary sample card, removed on close. */
   readonly root?: string | readonly string[];
   /** Serve the folders read-only. */
@@ -56,7 +57,9 @@ export async function startVirtualCamera(options: StartVirtualCameraOptions = {}
   const device = await VirtualCamera.create({
     storages: roots.map((root) => ({ root, readOnly: options.readOnly ?? false })),
     deviceInfo: { ...personality.deviceInfo, ...options.deviceInfo },
-    ...(personality.behaviour !== undefined ? { behaviour: personality.behaviour } : {}),
+    // An explicit behaviour (e.g. with test timings) replaces the personality's own.
+    ...(options.behaviour !== undefined ? { behaviour: options.behaviour }
+      : personality.behaviour !== undefined ? { behaviour: personality.behaviour } : {}),
     ...(options.log !== undefined ? { log: options.log } : {}),
     ...(options.captureSize !== undefined ? { captureSize: options.captureSize } : {}),
     ...(options.openCaptureIntervalMs !== undefined ? { openCaptureIntervalMs: options.openCaptureIntervalMs } : {}),

@@ -45,3 +45,22 @@ export const canonExtension: Extension = {
   },
   match: (info) => matchVendor(info, CANON_SIGNATURE),
 };
+
+export {
+  canon, EosCaptureDestination, EosEvfOutput, EosShutterButton,
+  type CanonApi, type CanonCamera, type PollEventsOptions,
+} from './api.js';
+export {
+  decodeEosEvents, encodeEosEvents, eosEventType, EOS_EVENT_TYPES, EOS_RECORD_HEADER,
+  type EosAvailValues, type EosEvent, type EosEventInit, type EosObjectFields, type EosTransferFields,
+} from './eos-events.js';
+export {
+  decodeEosPropSet, encodeEosPropSet, encodeEosPropValue, readEosPropValue,
+  EOS_IMAGE_FORMAT_PROPS, EOS_SIGNED_PROPS, EOS_STRING_PROPS,
+  type EosImageFormatEntry, type EosPropSet, type EosPropValue,
+} from './eos-values.js';
+export {
+  decodeViewFinderRecords, encodeViewFinderRecords, viewFinderJpeg, EOS_VIEWFINDER_JPEG_TYPES, type EosViewFinderRecord,
+} from './live-view.js';
+// The virtual camera's Canon behaviour (./responder.ts) is not re-exported here: it needs
+// Node's file system, and this module is loaded by detection in browsers too.

@@ -1,6 +1,6 @@
 /**
- * Nikon: code tables and detection. Camera methods, datasets and the virtual
- * camera's Nikon behaviour build on these.
+ * Nikon: code tables, detection, datasets (GetEvent list, vendor property
+ * codes, live view frames) and the camera methods (`nikon(camera)`).
  */
 import type { Extension } from '../extension.js';
 import { matchVendor, type VendorSignature } from '../vendor-match.js';
@@ -26,3 +26,15 @@ export const nikonExtension: Extension = {
   },
   match: (info) => matchVendor(info, NIKON_SIGNATURE),
 };
+
+export {
+  decodeNikonEvents, decodeVendorPropCodes, encodeNikonEvents, encodeVendorPropCodes, splitLiveViewImage,
+  NikonEventEntryCodec, NikonEventListCodec,
+  type NikonEventEntry, type NikonLiveViewFrame,
+} from './datasets.js';
+export {
+  nikon, NIKON_SDRAM_HANDLE,
+  type NikonDeviceReadyOptions, type NikonApi, type NikonCamera, type NikonEvent, type NikonPollEventsOptions,
+} from './api.js';
+// The virtual camera's Nikon behaviour (./responder.ts) is not re-exported here: it
+// belongs to the Node-only responder side.

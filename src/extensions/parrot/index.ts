@@ -1,6 +1,6 @@
 /**
- * Parrot (the Sequoia multispectral camera): code tables and detection.
- * The sensor datasets and methods build on these.
+ * Parrot (the Sequoia multispectral camera): code tables, detection, the
+ * sensor datasets and the camera methods (`parrot(camera)`).
  */
 import type { Extension } from '../extension.js';
 import { matchVendor, type VendorSignature } from '../vendor-match.js';
@@ -29,3 +29,17 @@ export const parrotExtension: Extension = {
   },
   match: (info) => matchVendor(info, PARROT_SIGNATURE),
 };
+
+export {
+  decodeAccelerometerValues, decodeAngleValues, decodeGeotag, decodeGpsValues, decodeGyroscopeValues, decodeImuValues,
+  decodeMagnetometerValues, decodeStatusMask, decodeSunshineValues, decodeTemperatureValues,
+  encodeAccelerometerValues, encodeAngleValues, encodeGeotag, encodeGpsValues, encodeGyroscopeValues, encodeImuValues,
+  encodeMagnetometerValues, encodeStatusMask, encodeSunshineValues, encodeTemperatureValues,
+  magnetoCalibrationStatusName, maskFromStatus, statusFromMask,
+  GEOTAG_SIZE, GeotagCodec, MagnetoCalibrationStatus, ParrotStatusBit, SequoiaCamera,
+  type AngleValues, type AxisValues, type Geotag, type GpsAngle, type GpsValues, type GpsValuesInit, type ImuValues,
+  type ParrotStatus, type SunshinePair, type SunshineValues, type TemperatureValues,
+} from './datasets.js';
+export { parrot, type ParrotFirmwareUpdateOptions, type ParrotApi, type ParrotCamera } from './api.js';
+// The virtual camera's Parrot behaviour (./responder.ts) is not re-exported here: it
+// belongs to the Node-only responder side.

@@ -11,6 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import type { DeviceInfo } from '../../core/datasets/device-info.js';
 import { MTP_DEVICE_INFO, mtpBehaviour } from '../../extensions/mtp/responder.js';
+import { nikonBehaviour } from '../../extensions/nikon/responder.js';
+import { parrotBehaviour } from '../../extensions/parrot/responder.js';
 import type { VirtualCameraBehaviour } from '../virtual-camera.js';
 import realCameras from './real-cameras.json' with { type: 'json' };
 
@@ -99,5 +101,8 @@ export async function resolvePersonality(spec: string): Promise<Personality> {
         (close.length > 0 ? `; similar: ${close.join(', ')}` : `; e.g. ptp, sony-a6000, canon-eos-60d, nikon-d750 (${personalityNames().length} in all)`),
     );
   }
+  if (/canon/i.test(found.manufacturer ?? '') && found.operationsSupported.includes(0x9116 /* EOS_GetEvent */)) return { ...fromRecorded(found), behaviour: (await import('../../extensions/canon/responder.js')).canonEosBehaviour() };
+  if (nameOf(found) === 'nikon-d750') return { ...fromRecorded(found), behaviour: nikonBehaviour() };
+  if (nameOf(found) === 'parrot-sequoia') return { ...fromRecorded(found), behaviour: parrotBehaviour() };
   return fromRecorded(found);
 }

@@ -1,0 +1,330 @@
+/**
+ * The virtual camera's Canon EOS behaviour (worn by the recorded EOS
+ * personalities such as `canon-eos-60d`): remote and event mode, EOS_GetEvent
+ * with a queue of EOS event records, EOS properties set with
+ * SetDevicePropValueEx, remote release into the served folder, bulb, live
+ * view frames and transfer completion.
+ *
+ * Behaviour, modelled on the 60D's libgphoto2 log:
+ * - The first GetEvent after SetEventMode(non-zero) returns every property
+ *   (PropValueChanged), then the allowed values of those that have a list
+ *   (AvailListChanged); later ones return what happened since.
+ * - SetDevicePropValueEx of a new value queues PropValueChanged; a value
+ *   outside the property's list is InvalidDevicePropValue, a read-only
+ *   property AccessDenied.
+ * - A release (RemoteRelease, or RemoteReleaseOn with the full-press bit,
+ *   or BulbEnd) writes a JPEG into DCIM/100CANON of the first storage and
+ *   queues ObjectAddedEx (folders first); with CaptureDestination = 4 (host)
+ *   it queues RequestObjectTransfer instead and the file is removed again by
+ *   TransferComplete, as the image would leave the camera's RAM.
+ * - GetViewFinderData answers ObjectNotReady (0xA102) unless live view is on
+ *   (EVFOutputDevice = 2, or InitiateViewfinder), else one record of type 1
+ *   holding a small JPEG frame.
+ * - Operations the personality's DeviceInfo does not list answer
+ *   OperationNotSupported, as the real body would (the 60D has no BulbStart
+ *   or InitiateViewfinder).
+ * The state (modes, queue, properties) belongs to the camera, not to one
+ * connection: two initiators polling GetEvent share one queue.
+ */
+import { ObjectFormatCode } from '../../core/codes/formats.js';
+import { ResponseCode } from '../../core/codes/responses.js';
+import { PtpError } from '../../core/errors.js';
+import type { IncomingData, IncomingTransaction, TransactionResult } from '../../core/transport.js';
+import { sampleJpeg } from '../../responder/jpeg.js';
+import { ROOT_PARENT, type StoredObject } from '../../responder/object-store.js';
+import type { VirtualCamera, VirtualCameraBehaviour, VirtualOperation } from '../../responder/virtual-camera.js';
+import {
+  CanonDevicePropCode as Dp, CanonDevicePropCode, CanonEventCode, CanonObjectFormatCode, CanonOperationCode as Op,
+  CanonOperationCode, CanonResponseCode,
+} from './codes.js';
+import { encodeEosEvents, type EosEventInit } from './eos-events.js';
+import { decodeEosPropSet, type EosPropValue } from './eos-values.js';
+import { encodeViewFinderRecords } from './live-view.js';
+
+/** Most events kept for a GetEvent that never comes; older ones are dropped. */
+const MAX_QUEUE = 4096;
+const MAX_PROP_SET = 4096;
+const CAPTURE_FOLDERS = ['DCIM', '100CANON'] as const;
+const CAPTURE_SIZE = { width: 640, height: 480 } as const;
+const FRAME_SIZE = { width: 160, height: 120 } as const;
+
+/** One EOS property of the virtual body. */
+export interface EosVirtualProp {
+  value: EosPropValue;
+  /** Allowed values (AvailListChanged, form type 3); absent = any. */
+  readonly allowed?: readonly number[];
+  readonly readOnly?: boolean;
+}
+
+/**
+ * The properties of the virtual EOS body: current values and lists as the 60D
+ * reported them in its libgphoto2 log (serial number made up).
+ */
+export function eosDefaultProperties(): Map<number, EosVirtualProp> {
+  const shutter = [16, 19, 21, 24, 27, 29, 32, 35, 37, 40, 43, 45, 48, 51, 53, 56, 59, 61, 64, 67, 69, 72, 75, 77, 80, 83,
+    85, 88, 91, 93, 96, 99, 101, 104, 107, 109, 112, 115, 117, 120, 123, 125, 128, 131, 133, 136, 139, 141, 144, 147, 149,
+    152, 155, 157, 160];
+  return new Map<number, EosVirtualProp>([
+    [Dp.EOS_Aperture, { value: 0x30, allowed: [43, 45, 48, 51, 53, 56, 59, 61, 64, 67, 69, 72, 75, 77, 80, 83, 85] }],
+    [Dp.EOS_ShutterSpeed, { value: 0x70, allowed: shutter }],
+    [Dp.EOS_ISOSpeed, { value: 0x58, allowed: [0, 72, 75, 77, 80, 83, 85, 88, 91, 93, 96, 99, 101, 104, 107, 109, 112, 115, 117, 120] }],
+    [Dp.EOS_ExpCompensation, { value: 0 }],
+    [Dp.EOS_AutoExposureMode, { value: 3 }],
+    [Dp.EOS_DriveMode, { value: 0, allowed: [0, 4, 5, 17, 16] }],
+    [Dp.EOS_MeteringMode, { value: 3, allowed: [3, 4, 1, 5] }],
+    [Dp.EOS_FocusMode, { value: 0, allowed: [0, 2, 1] }],
+    [Dp.EOS_WhiteBalance, { value: 0, allowed: [0, 1, 8, 2, 3, 4, 5, 6, 9] }],
+    [Dp.EOS_ColorSpace, { value: 1, allowed: [1, 2] }],
+    [Dp.EOS_PictureStyle, { value: 0x81, allowed: [129, 130, 131, 132, 133, 134, 33, 34, 35] }],
+    [Dp.EOS_BatteryPower, { value: 1, readOnly: true }],
+    [Dp.EOS_AvailableShots, { value: 0x1f85, readOnly: true }],
+    [Dp.EOS_CaptureDestination, { value: 2, allowed: [2, 4, 6] }],
+    [Dp.EOS_ImageFormat, { value: [{ type: 1, size: 0, compression: 3 }] }],
+    [Dp.EOS_Owner, { value: '' }],
+    [Dp.EOS_Artist, { value: '' }],
+    [Dp.EOS_Copyright, { value: '' }],
+    [Dp.EOS_SerialNumber, { value: '0000012345', readOnly: true }],
+    [Dp.EOS_LensName, { value: 'EF-S18-55mm f/3.5-5.6 IS', readOnly: true }],
+    [Dp.EOS_EVFOutputDevice, { value: 0, allowed: [0, 1, 2, 3, 4, 5, 6, 7] }],
+    [Dp.EOS_EVFMode, { value: 1, allowed: [0, 1] }],
+  ]);
+}
+
+/** The Canon EOS behaviour for a recorded EOS personality. */
+export function canonEosBehaviour(): VirtualCameraBehaviour {
+  return {
+    codes: [{
+      operation: CanonOperationCode, response: CanonResponseCode, event: CanonEventCode,
+      property: CanonDevicePropCode, format: CanonObjectFormatCode,
+    }],
+    operations: (camera) => new CanonEosResponder(camera).operations(),
+  };
+}
+
+class CanonEosResponder {
+  readonly #camera: VirtualCamera;
+  readonly #props = eosDefaultProperties();
+  #queue: EosEventInit[] = [];
+  #remoteMode = 0;
+  #eventMode = 0;
+  #dumpPending = false;
+  #pressed = 0;
+  #bulbStartedAt: number | undefined;
+  #viewfinder = false;
+  #frames = 0;
+  #captures = 0;
+  /** Handles announced by RequestObjectTransfer and not yet completed. */
+  readonly #inRam = new Set<number>();
+
+  constructor(camera: VirtualCamera) {
+    this.#camera = camera;
+  }
+
+  operations(): ReadonlyMap<number, VirtualOperation> {
+    const ops = new Map<number, VirtualOperation>([
+      [Op.EOS_SetRemoteMode, async (t) => {
+        this.#remoteMode = param(t, 0);
+        return ok();
+      }],
+      [Op.EOS_GetRemoteMode, async () => ok([this.#remoteMode])],
+      [Op.EOS_SetEventMode, async (t) => {
+        this.#eventMode = param(t, 0);
+        this.#dumpPending = this.#eventMode !== 0;
+        return ok();
+      }],
+      [Op.EOS_GetEvent, async () => this.#getEvent()],
+      [Op.EOS_SetDevicePropValueEx, (t) => this.#setProp(t)],
+      [Op.EOS_RequestDevicePropValue, async (t) => {
+        const prop = this.#props.get(param(t, 0));
+        if (prop !== undefined) this.#push({ kind: 'propValueChanged', property: param(t, 0), value: prop.value });
+        return ok();
+      }],
+      [Op.EOS_RemoteRelease, async () => {
+        const code = await this.#release();
+        return code === ResponseCode.OK ? ok([0]) : { code };
+      }],
+      [Op.EOS_RemoteReleaseOn, async (t) => {
+        const button = param(t, 0);
+        const wasFull = (this.#pressed & 2) !== 0;
+        this.#pressed |= button & 3;
+        if ((button & 2) !== 0 && !wasFull) return { code: await this.#release() };
+        return ok();
+      }],
+      [Op.EOS_RemoteReleaseOff, async (t) => {
+        this.#pressed &= ~(param(t, 0) & 3);
+        return ok();
+      }],
+      [Op.EOS_BulbStart, async () => {
+        if (this.#bulbStartedAt !== undefined) return { code: ResponseCode.DeviceBusy };
+        this.#bulbStartedAt = Date.now();
+        return ok();
+      }],
+      [Op.EOS_BulbEnd, async () => {
+        if (this.#bulbStartedAt === undefined) return { code: CanonResponseCode.OperationRefused };
+        const seconds = Math.round((Date.now() - this.#bulbStartedAt) / 1000);
+        this.#bulbStartedAt = undefined;
+        this.#push({ kind: 'bulbExposureTime', seconds });
+        return { code: await this.#release() };
+      }],
+      [Op.EOS_InitiateViewfinder, async () => {
+        this.#viewfinder = true;
+        return ok();
+      }],
+      [Op.EOS_TerminateViewfinder, async () => {
+        this.#viewfinder = false;
+        return ok();
+      }],
+      [Op.EOS_GetViewFinderData, async () => this.#viewFinderData()],
+      [Op.EOS_KeepDeviceOn, async () => ok()],
+      [Op.EOS_PCHDDCapacity, async () => ok()],
+      [Op.EOS_TransferComplete, (t) => this.#transferComplete(param(t, 0))],
+    ]);
+    // Answer only what the worn DeviceInfo lists (it is known once the camera is built).
+    const gated = new Map<number, VirtualOperation>();
+    for (const [code, op] of ops) {
+      gated.set(code, (t, context) =>
+        this.#camera.deviceInfo.operationsSupported.includes(code) ? op(t, context) : Promise.resolve({ code: ResponseCode.OperationNotSupported }));
+    }
+    return gated;
+  }
+
+  #push(event: EosEventInit): void {
+    this.#queue.push(event);
+    if (this.#queue.length > MAX_QUEUE) this.#queue.splice(0, this.#queue.length - MAX_QUEUE);
+  }
+
+  async #getEvent(): Promise<TransactionResult> {
+    const events: EosEventInit[] = [];
+    if (this.#dumpPending) {
+      this.#dumpPending = false;
+      for (const [property, p] of this.#props) events.push({ kind: 'propValueChanged', property, value: p.value });
+      for (const [property, p] of this.#props) {
+        if (p.allowed !== undefined) events.push({ kind: 'availListChanged', property, formType: 3, values: p.allowed });
+      }
+    }
+    events.push(...this.#queue);
+    this.#queue = [];
+    return { code: ResponseCode.OK, data: encodeEosEvents(events) };
+  }
+
+  async #setProp(t: IncomingTransaction): Promise<TransactionResult> {
+    const bytes = await readLimited(t.data, MAX_PROP_SET);
+    if (bytes === undefined) return { code: ResponseCode.InvalidDevicePropFormat };
+    let set;
+    try {
+      set = decodeEosPropSet(bytes);
+    } catch (err) {
+      if (err instanceof PtpError) return { code: ResponseCode.InvalidDevicePropFormat };
+      throw err;
+    }
+    const prop = this.#props.get(set.property);
+    if (prop === undefined) return { code: ResponseCode.DevicePropNotSupported };
+    if (prop.readOnly === true) return { code: ResponseCode.AccessDenied };
+    const value = set.value;
+    if (typeof value !== typeof prop.value || value instanceof Uint8Array !== prop.value instanceof Uint8Array) {
+      return { code: ResponseCode.InvalidDevicePropFormat };
+    }
+    if (prop.allowed !== undefined && (typeof value !== 'number' || !prop.allowed.includes(value))) {
+      return { code: ResponseCode.InvalidDevicePropValue };
+    }
+    if (sameValue(prop.value, value)) return ok();
+    prop.value = value instanceof Uint8Array ? value.slice() : value;
+    if (set.property === Dp.EOS_EVFOutputDevice) this.#viewfinder = ((value as number) & 2) !== 0;
+    this.#push({ kind: 'propValueChanged', property: set.property, value: prop.value });
+    return ok();
+  }
+
+  /** Takes a picture; returns the response code for the operation that caused it. */
+  async #release(): Promise<number> {
+    const store = this.#camera.store;
+    const storageId = store.storageIds()[0];
+    if (storageId === undefined) return ResponseCode.StoreNotAvailable;
+    if (store.isReadOnly(storageId)) return ResponseCode.StoreReadOnly;
+    const toHost = this.#props.get(Dp.EOS_CaptureDestination)?.value === 4;
+    let parent = 0;
+    for (const name of CAPTURE_FOLDERS) {
+      const existing = (await store.list(storageId, parent === 0 ? ROOT_PARENT : parent)).find((o) => o.name === name);
+      const folder = existing ?? (await store.createFolder(storageId, parent, name));
+      if (existing === undefined) this.#announce(folder, ObjectFormatCode.Association);
+      parent = folder.handle;
+    }
+    const n = ++this.#captures;
+    const name = await this.#freeName(storageId, parent, n);
+    const image = sampleJpeg(CAPTURE_SIZE.width, CAPTURE_SIZE.height, n);
+    const obj = await store.writeFile(storageId, parent, name, (async function* () {
+      yield image;
+    })());
+    if (toHost) {
+      this.#inRam.add(obj.handle);
+      this.#push({ kind: 'requestObjectTransfer', handle: obj.handle, format: ObjectFormatCode.ExifJpeg, size: Number(obj.size), filename: name });
+    } else {
+      this.#announce(obj, ObjectFormatCode.ExifJpeg);
+    }
+    return ResponseCode.OK;
+  }
+
+  #announce(obj: StoredObject, format: number): void {
+    this.#push({
+      kind: 'objectAdded', handle: obj.handle, storageId: obj.storageId, format, size: Number(obj.size),
+      parent: obj.parent, filename: obj.name,
+    });
+  }
+
+  async #freeName(storageId: number, parent: number, n: number): Promise<string> {
+    for (let i = n; ; i++) {
+      const name = `IMG_${String(i % 10000).padStart(4, '0')}.JPG`;
+      if (!(await this.#camera.store.exists(storageId, parent, name))) {
+        this.#captures = i;
+        return name;
+      }
+    }
+  }
+
+  async #viewFinderData(): Promise<TransactionResult> {
+    if (!this.#viewfinder) return { code: CanonResponseCode.ObjectNotReady };
+    const frame = sampleJpeg(FRAME_SIZE.width, FRAME_SIZE.height, ++this.#frames);
+    return { code: ResponseCode.OK, data: encodeViewFinderRecords([{ type: 1, payload: frame }]) };
+  }
+
+  async #transferComplete(handle: number): Promise<TransactionResult> {
+    const obj = this.#camera.store.get(handle);
+    if (obj === undefined) return { code: ResponseCode.InvalidObjectHandle };
+    if (this.#inRam.delete(handle)) {
+      await this.#camera.store.delete(handle);
+      this.#push({ kind: 'objectRemoved', handle });
+    }
+    return ok();
+  }
+}
+
+function ok(params: readonly number[] = []): TransactionResult {
+  return params.length === 0 ? { code: ResponseCode.OK } : { code: ResponseCode.OK, params };
+}
+
+function param(t: IncomingTransaction, i: number): number {
+  return t.request.params[i] ?? 0;
+}
+
+function sameValue(a: EosPropValue, b: EosPropValue): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object') return a === b;
+  return JSON.stringify(a instanceof Uint8Array ? [...a] : a) === JSON.stringify(b instanceof Uint8Array ? [...b] : b);
+}
+
+/** Reads a small data phase whole; `undefined` if it exceeds `max`. */
+async function readLimited(data: IncomingData | undefined, max: number): Promise<Uint8Array | undefined> {
+  if (data === undefined) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of data) {
+    n += chunk.length;
+    if (n > max) return undefined;
+    parts.push(chunk.slice());
+  }
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
