@@ -27,6 +27,7 @@ import {
 import { defaultProperties, PropertyTable } from './device-properties.js';
 import { exifThumbnail, jpegDimensions, sampleJpeg, withExifThumbnail } from './jpeg.js';
 import { isSafeName, ObjectStore, ROOT_PARENT, type StorageOptions, type StoredObject } from './object-store.js';
+import { readLimited } from './incoming.js';
 
 const ALL = 0xffffffff;
 const MAX_DATASET = 64 * 1024;
@@ -631,24 +632,6 @@ async function* counted(data: IncomingData, expected: bigint): AsyncIterable<Uin
   if (expected !== 0xffffffffn && total !== expected) throw new SizeMismatch();
 }
 
-async function readLimited(data: IncomingData | undefined, max: number): Promise<Uint8Array | undefined> {
-  if (data === undefined) return new Uint8Array(0);
-  if (data.length !== undefined && data.length > BigInt(max)) return undefined;
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of data) {
-    n += chunk.length;
-    if (n > max) return undefined;
-    parts.push(chunk.slice());
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -9,7 +9,6 @@ import {
   dataSourceChunks,
   dataSourceLength,
   type DataSink,
-  type DisconnectListener,
   type IncomingData,
   type OperationRequest,
   type OperationResponse,

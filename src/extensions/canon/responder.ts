@@ -29,7 +29,7 @@
 import { ObjectFormatCode } from '../../core/codes/formats.js';
 import { ResponseCode } from '../../core/codes/responses.js';
 import { PtpError } from '../../core/errors.js';
-import type { IncomingData, IncomingTransaction, TransactionResult } from '../../core/transport.js';
+import type { IncomingTransaction, TransactionResult } from '../../core/transport.js';
 import { sampleJpeg } from '../../responder/jpeg.js';
 import { ROOT_PARENT, type StoredObject } from '../../responder/object-store.js';
 import type { VirtualCamera, VirtualCameraBehaviour, VirtualOperation } from '../../responder/virtual-camera.js';
@@ -40,6 +40,7 @@ import {
 import { encodeEosEvents, type EosEventInit } from './eos-events.js';
 import { decodeEosPropSet, type EosPropValue } from './eos-values.js';
 import { encodeViewFinderRecords } from './live-view.js';
+import { param, readLimited } from '../../responder/incoming.js';
 
 /** Most events kept for a GetEvent that never comes; older ones are dropped. */
 const MAX_QUEUE = 4096;
@@ -301,30 +302,9 @@ function ok(params: readonly number[] = []): TransactionResult {
   return params.length === 0 ? { code: ResponseCode.OK } : { code: ResponseCode.OK, params };
 }
 
-function param(t: IncomingTransaction, i: number): number {
-  return t.request.params[i] ?? 0;
-}
 
 function sameValue(a: EosPropValue, b: EosPropValue): boolean {
   if (typeof a !== 'object' || typeof b !== 'object') return a === b;
   return JSON.stringify(a instanceof Uint8Array ? [...a] : a) === JSON.stringify(b instanceof Uint8Array ? [...b] : b);
 }
 
-/** Reads a small data phase whole; `undefined` if it exceeds `max`. */
-async function readLimited(data: IncomingData | undefined, max: number): Promise<Uint8Array | undefined> {
-  if (data === undefined) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of data) {
-    n += chunk.length;
-    if (n > max) return undefined;
-    parts.push(chunk.slice());
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}

@@ -27,7 +27,7 @@ import {
 } from '../../core/datasets/object-prop-list.js';
 import type { PropForm } from '../../core/datasets/prop-form.js';
 import { PtpError } from '../../core/errors.js';
-import type { IncomingData, IncomingTransaction, TransactionResult } from '../../core/transport.js';
+import type { IncomingTransaction, TransactionResult } from '../../core/transport.js';
 import { isSafeName, ROOT_PARENT, type StoredObject } from '../../responder/object-store.js';
 import type {
   VirtualCamera, VirtualCameraBehaviour, VirtualOperation, VirtualOperationContext,
@@ -36,7 +36,7 @@ import {
   MtpDevicePropCode, MtpEventCode, MtpObjectFormatCode, MtpObjectPropCode as P, MtpOperationCode as Op,
   MtpObjectPropCode, MtpOperationCode, MtpResponseCode as Rc, MtpResponseCode,
 } from './codes.js';
-import { OBJECT_PROP_DATATYPES } from './properties.js';
+import { param, readLimited } from '../../responder/incoming.js';
 
 const ALL = 0xffffffff;
 const MAX_DATASET = 1024 * 1024;
@@ -336,25 +336,4 @@ class MtpResponder {
   }
 }
 
-function param(t: IncomingTransaction, i: number): number {
-  return t.request.params[i] ?? 0;
-}
 
-/** Reads a small data phase whole; `undefined` if it exceeds `max`. */
-async function readLimited(data: IncomingData | undefined, max: number): Promise<Uint8Array | undefined> {
-  if (data === undefined) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of data) {
-    n += chunk.length;
-    if (n > max) return undefined;
-    parts.push(chunk.slice());
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}

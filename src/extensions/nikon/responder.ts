@@ -18,12 +18,13 @@ import { ResponseCode } from '../../core/codes/responses.js';
 import { DataType } from '../../core/codec/datatypes.js';
 import { encodeDevicePropDesc } from '../../core/datasets/device-prop-desc.js';
 import { encodeObjectInfo, objectInfoFor } from '../../core/datasets/object-info.js';
-import type { IncomingData, IncomingTransaction, TransactionResult } from '../../core/transport.js';
+import type { IncomingTransaction, TransactionResult } from '../../core/transport.js';
 import { PropertyTable } from '../../responder/device-properties.js';
 import { sampleJpeg } from '../../responder/jpeg.js';
 import type { VirtualCamera, VirtualCameraBehaviour, VirtualOperation } from '../../responder/virtual-camera.js';
 import { NikonDevicePropCode, NikonEventCode, NikonOperationCode as Op, NikonResponseCode } from './codes.js';
 import { encodeNikonEvents, encodeVendorPropCodes, type NikonEventEntry } from './datasets.js';
+import { param, readLimited } from '../../responder/incoming.js';
 
 const SDRAM_HANDLE = 0xffff0001;
 const MAX_DATASET = 64 * 1024;
@@ -229,25 +230,4 @@ class NikonResponder {
   }
 }
 
-function param(t: IncomingTransaction, i: number): number {
-  return t.request.params[i] ?? 0;
-}
 
-/** Reads a small data phase whole; `undefined` if it exceeds `max`. */
-async function readLimited(data: IncomingData | undefined, max: number): Promise<Uint8Array | undefined> {
-  if (data === undefined) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of data) {
-    n += chunk.length;
-    if (n > max) return undefined;
-    parts.push(chunk.slice());
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}

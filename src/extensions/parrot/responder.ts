@@ -16,7 +16,7 @@
  */
 import { ResponseCode } from '../../core/codes/responses.js';
 import { PtpError } from '../../core/errors.js';
-import type { IncomingData, IncomingTransaction, TransactionResult } from '../../core/transport.js';
+import type { IncomingTransaction, TransactionResult } from '../../core/transport.js';
 import type { VirtualCamera, VirtualCameraBehaviour, VirtualOperation } from '../../responder/virtual-camera.js';
 import { ParrotDevicePropCode, ParrotEventCode, ParrotOperationCode as Op } from './codes.js';
 import {
@@ -25,6 +25,7 @@ import {
   GEOTAG_SIZE, MagnetoCalibrationStatus as Calib, ParrotStatusBit,
   type AngleValues, type AxisValues, type Geotag, type GpsValuesInit,
 } from './datasets.js';
+import { param, readLimited } from '../../responder/incoming.js';
 
 /** The readings of one virtual IMU. */
 export interface VirtualImu {
@@ -217,25 +218,4 @@ class ParrotResponder {
   }
 }
 
-function param(t: IncomingTransaction, i: number): number {
-  return t.request.params[i] ?? 0;
-}
 
-/** Reads a small data phase whole; `undefined` if it exceeds `max`. */
-async function readLimited(data: IncomingData | undefined, max: number): Promise<Uint8Array | undefined> {
-  if (data === undefined) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of data) {
-    n += chunk.length;
-    if (n > max) return undefined;
-    parts.push(chunk.slice());
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
