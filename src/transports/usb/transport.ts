@@ -1,0 +1,634 @@
+/**
+ * `UsbTransport`: PTP over USB bulk pipes (USB Still Image Capture Device
+ * Definition), written against the WebUSB `USBDevice` interface so node-usb's
+ * `WebUSBDevice` and a browser's `navigator.usb` device share one code path.
+ *
+ * Containers: one command container per transfer; data-out as header + payload
+ * in transfers of `transferSize` with a zero-length packet when the container
+ * fills its last packet; data-in read in large transfers, several in flight,
+ * never past the end of the phase, streamed into the sink with backpressure;
+ * a response glued after the data and the ZLP after a packet-aligned phase are
+ * both accepted. Events are polled on the interrupt endpoint while open.
+ * Abort and failures resynchronise with the class requests (Cancel, Get Device
+ * Status, clear halt), so the next transaction works.
+ */
+import { CodeNames } from '../../core/codes/names.js';
+import {
+  CONTAINER_HEADER_SIZE,
+  CONTAINER_LENGTH_UNKNOWN,
+  ContainerType,
+  decodeContainerHeader,
+  encodeContainer,
+  encodeDataHeader,
+  type ContainerHeader,
+} from '../../core/container.js';
+import { ProtocolError, TimeoutError, TransportError } from '../../core/errors.js';
+import {
+  dataSourceChunks,
+  dataSourceLength,
+  type DataSink,
+  type DataSource,
+  type DisconnectListener,
+  type OperationRequest,
+  type OperationResponse,
+  type PtpEvent,
+  type TransactionPhases,
+  type Transport,
+} from '../../core/transport.js';
+import { BulkInQueue, type InOutcome } from './bulk-in.js';
+import { cancelRequestData, classSetup, ClassRequest, decodeDeviceStatus, type DeviceStatus } from './class-requests.js';
+import { findPtpEndpoints, type PtpUsbEndpoints } from './endpoints.js';
+
+/** Options of {@link UsbTransport}. */
+export interface UsbTransportOptions {
+  /** Bytes per bulk transfer (rounded to a multiple of the max packet size). Default 512 KiB. */
+  readonly transferSize?: number;
+  /** Bulk IN transfers kept in flight during a data phase. Default 3. */
+  readonly concurrentTransfers?: number;
+  /** How long one transfer may wait for the device, in ms. 0 = no limit. Default 30000. */
+  readonly timeoutMs?: number;
+  /** How long a cancel may take to bring the device back to OK (status polls), in ms. Default 5000. */
+  readonly cancelTimeoutMs?: number;
+  /** Use this interface instead of searching the descriptors. */
+  readonly endpoints?: PtpUsbEndpoints;
+  /** Names of operation codes in error messages. Default: the standard table. */
+  readonly codeNames?: CodeNames;
+}
+
+const OK = 0x2001;
+const DEVICE_BUSY = 0x2019;
+const STATUS_POLL_INTERVAL_MS = 20;
+
+/** A transfer came back with `stall`: the device halted the endpoint. */
+class StallError extends TransportError {
+  constructor(
+    readonly direction: USBDirection,
+    what: string,
+  ) {
+    super(`the device stalled the bulk ${direction.toUpperCase()} endpoint during ${what}`);
+  }
+}
+
+/** PTP over USB. */
+export class UsbTransport implements Transport {
+  readonly device: USBDevice;
+  readonly transferSize: number;
+  readonly concurrentTransfers: number;
+  readonly timeoutMs: number;
+  readonly cancelTimeoutMs: number;
+  /** Set by `open()`. */
+  endpoints: PtpUsbEndpoints | undefined;
+
+  readonly #options: UsbTransportOptions;
+  readonly #names: CodeNames;
+  #open = false;
+  #busy = false;
+  #in: BulkInQueue | undefined;
+  /** Bytes read past the end of the last container (a response glued to data). */
+  #leftover: Uint8Array = new Uint8Array(0);
+  /** Aborted when the link goes away; every wait races it. */
+  #life = new AbortController();
+  readonly #cancelled = new Set<number>();
+  readonly #eventListeners = new Set<(e: PtpEvent) => void>();
+  readonly #disconnectListeners = new Set<DisconnectListener>();
+  #eventLoop: Promise<void> | undefined;
+
+  constructor(device: USBDevice, options: UsbTransportOptions = {}) {
+    this.device = device;
+    this.#options = options;
+    this.#names = options.codeNames ?? CodeNames.standard;
+    this.transferSize = Math.max(1, options.transferSize ?? 512 * 1024);
+    this.concurrentTransfers = Math.max(1, options.concurrentTransfers ?? 3);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.cancelTimeoutMs = options.cancelTimeoutMs ?? 5_000;
+  }
+
+  get description(): string {
+    const hex = (n: number): string => n.toString(16).padStart(4, '0');
+    const serial = this.device.serialNumber !== undefined && this.device.serialNumber !== '' ? `/${this.device.serialNumber}` : '';
+    return `usb:${hex(this.device.vendorId)}:${hex(this.device.productId)}${serial}`;
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  async open(signal?: AbortSignal): Promise<void> {
+    if (this.#open) return;
+    if (signal?.aborted === true) throw signal.reason;
+    const device = this.device;
+    try {
+      if (!device.opened) await device.open();
+      let eps = this.#options.endpoints ?? findPtpEndpoints(device);
+      if (eps === undefined) throw new TransportError(`${this.description} has no PTP/MTP interface (still-image class 6/1/1 or an "MTP" vendor interface)`);
+      // Setting the configuration again resets some devices: only when none is set, or another is needed.
+      if (device.configuration === null || device.configuration.configurationValue !== eps.configurationValue) {
+        await device.selectConfiguration(eps.configurationValue);
+        eps = this.#options.endpoints ?? findPtpEndpoints(device) ?? eps;
+      }
+      await device.claimInterface(eps.interfaceNumber);
+      const iface = device.configuration?.interfaces.find((i) => i.interfaceNumber === eps.interfaceNumber);
+      if (eps.alternateSetting !== 0 && iface?.alternate.alternateSetting !== eps.alternateSetting) {
+        await device.selectAlternateInterface(eps.interfaceNumber, eps.alternateSetting);
+      }
+      if (isAborted(signal)) throw signal!.reason;
+      this.endpoints = eps;
+    } catch (err) {
+      throw err instanceof TransportError || isAborted(signal)
+        ? err
+        : new TransportError(`cannot open ${this.description}: ${message(err)}`, { cause: err });
+    }
+    this.#life = new AbortController();
+    this.#in = new BulkInQueue(device, this.endpoints.bulkIn.endpointNumber);
+    this.#leftover = new Uint8Array(0);
+    this.#open = true;
+    this.#eventLoop = this.#pollEvents();
+  }
+
+  async close(): Promise<void> {
+    if (!this.#open) return;
+    this.#shutdown(undefined);
+    const eps = this.endpoints;
+    try {
+      if (eps !== undefined) await this.device.releaseInterface(eps.interfaceNumber);
+    } catch {
+      // Already gone or never claimed: closing is best effort.
+    }
+    try {
+      if (this.device.opened) await this.device.close();
+    } catch {
+      // Same.
+    }
+    await this.#eventLoop?.catch(() => undefined);
+  }
+
+  #shutdown(err: Error | undefined): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#life.abort(err ?? new TransportError(`${this.description} closed`));
+    this.#in?.clear();
+    for (const l of [...this.#disconnectListeners]) l(err);
+  }
+
+  onEvent(listener: (event: PtpEvent) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  onDisconnect(listener: DisconnectListener): () => void {
+    this.#disconnectListeners.add(listener);
+    return () => this.#disconnectListeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------ transactions
+
+  async transaction(request: OperationRequest, phases: TransactionPhases = {}): Promise<OperationResponse> {
+    if (!this.#open) throw new TransportError(`${this.description} is not open`);
+    if (this.#busy) throw new TransportError('a transaction is already in progress');
+    this.#busy = true;
+    const { signal } = phases;
+    try {
+      if (signal?.aborted === true) throw signal.reason;
+      return await this.#run(request, phases);
+    } catch (err) {
+      throw await this.#recoverFrom(err, request, signal);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Turns a failure into the error to reject with, resynchronising the link on the way. */
+  async #recoverFrom(err: unknown, request: OperationRequest, signal: AbortSignal | undefined): Promise<unknown> {
+    if (!this.#open) return this.#life.signal.reason as unknown;
+    if (isDeviceGone(err)) {
+      const gone = new TransportError(`${this.description} was disconnected (${message(err)})`, { cause: err });
+      this.#shutdown(gone);
+      return gone;
+    }
+    const aborted = signal?.aborted === true;
+    const reason: unknown = aborted ? signal.reason : err;
+    try {
+      // A stall means the device already ended the transaction; otherwise tell it to stop.
+      await this.#resync(err instanceof StallError && !aborted ? undefined : request.transactionId, err instanceof StallError ? err.direction : undefined);
+    } catch (e) {
+      if (isDeviceGone(e)) {
+        const gone = new TransportError(`${this.description} was disconnected (${message(e)})`, { cause: e });
+        this.#shutdown(gone);
+        return aborted ? reason : gone;
+      }
+      // The device does not answer on the control pipe either: report the original failure.
+    }
+    if (!this.#open) return this.#life.signal.reason as unknown;
+    return reason;
+  }
+
+  async #run(request: OperationRequest, phases: TransactionPhases): Promise<OperationResponse> {
+    const eps = this.endpoints!;
+    const what = this.#what(request);
+    const { signal } = phases;
+    await this.#write(
+      encodeContainer({ type: ContainerType.Command, code: request.code, transactionId: request.transactionId, params: request.params }),
+      `${what}: command`, signal,
+    );
+    if (phases.dataOut !== undefined) await this.#sendData(request, phases.dataOut, phases, what);
+
+    for (;;) {
+      let { bytes, short } = await this.#readContainerStart(`${what}: ${phases.dataIn !== undefined ? 'data or response' : 'response'}`, signal);
+      let header = decodeContainerHeader(bytes);
+      if (header.type === ContainerType.Data) {
+        const stale = header.transactionId !== request.transactionId && this.#cancelled.has(header.transactionId);
+        if (header.transactionId !== request.transactionId && !stale) {
+          throw new ProtocolError(`data container for transaction ${header.transactionId} during ${what}`, { field: 'Container.transactionId', offset: 8 });
+        }
+        await this.#receiveData(header, bytes, short, stale ? undefined : phases.dataIn, stale ? {} : phases, what);
+        if (stale) continue;
+        ({ bytes } = await this.#readContainerStart(`${what}: response`, signal));
+        header = decodeContainerHeader(bytes);
+      }
+      if (header.type !== ContainerType.Response) {
+        throw new ProtocolError(`expected a response container during ${what}, got type ${header.type}`, { field: 'Container.type', offset: 4 });
+      }
+      if (header.length > CONTAINER_HEADER_SIZE + 5 * 4 || (header.length - CONTAINER_HEADER_SIZE) % 4 !== 0) {
+        throw new ProtocolError(`response container length ${header.length} is not 12 + 0..5 parameters`, { field: 'Container.length', offset: 0 });
+      }
+      const whole = await this.#readRest(bytes, header.length, `${what}: response`, signal);
+      if (header.transactionId !== request.transactionId) {
+        // The late response of a transaction we cancelled: skip it.
+        if (this.#cancelled.delete(header.transactionId)) continue;
+        throw new ProtocolError(`response for transaction ${header.transactionId} during ${what}`, { field: 'Container.transactionId', offset: 8 });
+      }
+      const view = new DataView(whole.buffer, whole.byteOffset, whole.byteLength);
+      const params: number[] = [];
+      for (let at = CONTAINER_HEADER_SIZE; at < header.length; at += 4) params.push(view.getUint32(at, true));
+      return { code: header.code, transactionId: header.transactionId, params };
+    }
+  }
+
+  // ------------------------------------------------------------ data out
+
+  async #sendData(request: OperationRequest, source: DataSource, phases: TransactionPhases, what: string): Promise<void> {
+    const { signal, onProgress } = phases;
+    const outMps = this.endpoints!.bulkOut.packetSize;
+    const size = roundUp(this.transferSize, outMps);
+    const total = dataSourceLength(source);
+    const header = encodeDataHeader(request.code, request.transactionId, total);
+    let staging = new Uint8Array(Math.min(size, Number(BigInt(CONTAINER_HEADER_SIZE) + total)) || CONTAINER_HEADER_SIZE);
+    staging.set(header, 0);
+    let filled = CONTAINER_HEADER_SIZE;
+    let sentPayload = 0n;
+    let sentContainer = 0n;
+    const flush = async (): Promise<void> => {
+      await this.#write(staging.subarray(0, filled), `${what}: data`, signal);
+      sentContainer += BigInt(filled);
+      const payload = sentContainer - BigInt(CONTAINER_HEADER_SIZE);
+      if (payload > sentPayload) {
+        sentPayload = payload;
+        onProgress?.(sentPayload, total);
+      }
+      filled = 0;
+    };
+    for await (const chunk of dataSourceChunks(source)) {
+      let at = 0;
+      while (at < chunk.length) {
+        if (signal?.aborted === true) throw signal.reason;
+        if (filled === staging.length) {
+          await flush();
+          if (staging.length < size) staging = new Uint8Array(size);
+        }
+        const n = Math.min(chunk.length - at, staging.length - filled);
+        staging.set(chunk.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+      }
+    }
+    if (filled > 0) await flush();
+    const containerBytes = sentContainer;
+    if (containerBytes - BigInt(CONTAINER_HEADER_SIZE) !== total) {
+      throw new ProtocolError(`data source gave ${containerBytes - BigInt(CONTAINER_HEADER_SIZE)} byte(s) but announced ${total}`, { field: 'Container.length' });
+    }
+    // A container that fills its last packet ends with a zero-length packet.
+    if (containerBytes % BigInt(outMps) === 0n) await this.#write(new Uint8Array(0), `${what}: data (zero-length packet)`, signal);
+  }
+
+  async #write(bytes: Uint8Array, what: string, signal: AbortSignal | undefined): Promise<void> {
+    const eps = this.endpoints!;
+    const r = await this.#wait(this.device.transferOut(eps.bulkOut.endpointNumber, bytes as Uint8Array<ArrayBuffer>), what, signal, this.timeoutMs);
+    if (r.status === 'stall') throw new StallError('out', what);
+    if (r.bytesWritten !== bytes.length) throw new TransportError(`${what}: the device took ${r.bytesWritten} of ${bytes.length} byte(s)`);
+  }
+
+  // ------------------------------------------------------------ data in
+
+  /** Size of a bulk IN transfer: the configured size, a multiple of the max packet size. */
+  get #inSize(): number {
+    return roundUp(this.transferSize, this.endpoints!.bulkIn.packetSize);
+  }
+
+  /** One transfer's bytes; throws on stall and failure. Zero-length results are returned as such. */
+  async #readTransfer(length: number, what: string, signal: AbortSignal | undefined): Promise<{ data: Uint8Array; short: boolean }> {
+    const outcome: InOutcome = await this.#in!.next(length, (p) => this.#wait(p, what, signal, this.timeoutMs));
+    if (!outcome.ok) {
+      throw new TransportError(`${what} failed on ${this.description}: ${message(outcome.error)}`, { cause: outcome.error });
+    }
+    if (outcome.status === 'stall') throw new StallError('in', what);
+    if (outcome.status === 'babble') throw new TransportError(`${what}: the device sent more than the ${outcome.requested} byte(s) asked for (babble)`);
+    return { data: outcome.data, short: outcome.data.length < outcome.requested };
+  }
+
+  /**
+   * At least a container header: the bytes left over from the last transfer,
+   * else new transfers. Zero-length packets before a container (the ZLP that
+   * ends a packet-aligned data phase) are swallowed.
+   */
+  async #readContainerStart(what: string, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; short: boolean }> {
+    let bytes = this.#leftover;
+    this.#leftover = new Uint8Array(0);
+    let short = true;
+    while (bytes.length < CONTAINER_HEADER_SIZE) {
+      const r = await this.#readTransfer(this.#inSize, what, signal);
+      if (r.data.length === 0) continue;
+      bytes = bytes.length === 0 ? r.data : concat(bytes, r.data);
+      short = r.short;
+    }
+    return { bytes, short };
+  }
+
+  /** The whole of a small container that starts with `bytes`; the rest stays for the next read. */
+  async #readRest(bytes: Uint8Array, length: number, what: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    while (bytes.length < length) {
+      const r = await this.#readTransfer(this.#inSize, what, signal);
+      bytes = concat(bytes, r.data);
+    }
+    if (bytes.length > length) this.#leftover = bytes.slice(length);
+    return bytes.subarray(0, length);
+  }
+
+  async #receiveData(
+    header: ContainerHeader,
+    first: Uint8Array,
+    firstShort: boolean,
+    sink: DataSink | undefined,
+    phases: Pick<TransactionPhases, 'onProgress' | 'signal'>,
+    what: string,
+  ): Promise<void> {
+    const { signal, onProgress } = phases;
+    const known = header.length !== CONTAINER_LENGTH_UNKNOWN;
+    const total = known ? BigInt(header.length - CONTAINER_HEADER_SIZE) : undefined;
+    await sink?.start?.(total);
+    let received = 0n;
+    const deliver = async (chunk: Uint8Array): Promise<void> => {
+      if (chunk.length === 0) return;
+      received += BigInt(chunk.length);
+      if (sink !== undefined) await sink.write(chunk);
+      onProgress?.(received, total);
+    };
+    const size = this.#inSize;
+    const inQueue = this.#in!;
+    const phase = `${what}: data`;
+
+    if (!known) {
+      // Over 4 GiB: the phase ends with a short packet. One transfer at a time, so none reads past it.
+      await deliver(first.subarray(CONTAINER_HEADER_SIZE));
+      let short = firstShort;
+      while (!short) {
+        const r = await this.#readTransfer(size, phase, signal);
+        short = r.short;
+        await deliver(r.data);
+      }
+      return;
+    }
+
+    const payloadEnd = header.length;
+    await deliver(first.subarray(CONTAINER_HEADER_SIZE, payloadEnd));
+    if (first.length > payloadEnd) this.#leftover = first.slice(payloadEnd);
+    let remaining = total! - received;
+    while (remaining > 0n) {
+      // Keep transfers in flight, but never one that would start beyond the end of the phase:
+      // it would take the response, or hang until the next transaction.
+      while (inQueue.inFlight < this.concurrentTransfers && BigInt(inQueue.requestedBytes) < remaining) {
+        const want = remaining - BigInt(inQueue.requestedBytes);
+        // The last transfer asks one packet more when the tail is packet-aligned, so the ZLP (or a glued response) lands in it.
+        inQueue.submit(want > BigInt(size) ? size : roundUp(Number(want) + 1, this.endpoints!.bulkIn.packetSize));
+      }
+      const r = await this.#readTransfer(size, phase, signal);
+      const take = BigInt(r.data.length) > remaining ? Number(remaining) : r.data.length;
+      if (take < r.data.length) this.#leftover = r.data.slice(take);
+      await deliver(take === r.data.length ? r.data : r.data.subarray(0, take));
+      remaining = total! - received;
+      if (signal?.aborted === true) throw signal.reason;
+    }
+  }
+
+  // ------------------------------------------------------------ waits
+
+  /** Races `p` with the transaction's signal, the per-transfer timeout and the link's end. */
+  #wait<T>(p: Promise<T>, what: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
+    const life = this.#life.signal;
+    if (life.aborted) return Promise.reject(life.reason as Error);
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    return new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        life.removeEventListener('abort', onEnd);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(signal!.reason);
+      };
+      const onEnd = (): void => {
+        done();
+        reject(life.reason);
+      };
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          done();
+          reject(new TimeoutError(`${this.description} stopped answering: ${what} got nothing for ${timeoutMs} ms`, timeoutMs));
+        }, timeoutMs);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      life.addEventListener('abort', onEnd, { once: true });
+      p.then(
+        (v) => {
+          done();
+          resolve(v);
+        },
+        (e: unknown) => {
+          done();
+          // A rejected transfer or control request: the link failed (the cause says how).
+          reject(e instanceof TransportError ? e : new TransportError(`${what} failed on ${this.description}: ${message(e)}`, { cause: e }));
+        },
+      );
+    });
+  }
+
+  #what(request: OperationRequest): string {
+    return `${this.#names.name('operation', request.code) ?? this.#names.describe('operation', request.code)} (transaction ${request.transactionId})`;
+  }
+
+  // ------------------------------------------------------------ class requests
+
+  async cancel(transactionId: number): Promise<void> {
+    if (!this.#open) return;
+    await this.#resync(transactionId, undefined);
+  }
+
+  /**
+   * Brings the device back in step: Cancel (when `transactionId` is given),
+   * Get Device Status until OK, clear halts, drop the bytes of the old transaction.
+   */
+  async #resync(transactionId: number | undefined, stalled: USBDirection | undefined): Promise<void> {
+    const eps = this.endpoints!;
+    const control = Math.min(this.cancelTimeoutMs, this.timeoutMs > 0 ? this.timeoutMs : this.cancelTimeoutMs);
+    if (transactionId !== undefined) {
+      this.#cancelled.add(transactionId);
+      await this.#wait(
+        this.device.controlTransferOut(classSetup(ClassRequest.Cancel, eps.interfaceNumber), cancelRequestData(transactionId) as Uint8Array<ArrayBuffer>),
+        'Cancel request', undefined, control,
+      );
+    }
+    const halted = new Set<USBDirection>(stalled !== undefined ? [stalled] : []);
+    const deadline = Date.now() + this.cancelTimeoutMs;
+    for (let first = true; ; first = false) {
+      if (!first) await delay(STATUS_POLL_INTERVAL_MS);
+      const status = await this.getDeviceStatus();
+      for (const ep of status?.stalledEndpoints ?? []) {
+        if (ep === (eps.bulkIn.endpointNumber | 0x80)) halted.add('in');
+        if (ep === eps.bulkOut.endpointNumber) halted.add('out');
+      }
+      for (const direction of halted) {
+        const endpointNumber = direction === 'in' ? eps.bulkIn.endpointNumber : eps.bulkOut.endpointNumber;
+        await this.#wait(this.device.clearHalt(direction, endpointNumber), `clear halt (${direction})`, undefined, control);
+      }
+      halted.clear();
+      // A device that does not implement Get Device Status (stalls it) has nothing more to say.
+      if (status === undefined || status.code === OK) break;
+      if (status.code !== DEVICE_BUSY && status.stalledEndpoints.length === 0 && transactionId === undefined) break;
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(`${this.description} still reports status 0x${status.code.toString(16)} ${this.cancelTimeoutMs} ms after the cancel`, this.cancelTimeoutMs);
+      }
+    }
+    // Whatever already arrived belongs to the cancelled transaction.
+    this.#in?.dropSettled();
+    this.#leftover = new Uint8Array(0);
+  }
+
+  /** Get Device Status (class request 0x67), or undefined when the device stalls it. */
+  async getDeviceStatus(): Promise<DeviceStatus | undefined> {
+    const eps = this.endpoints!;
+    const timeout = Math.min(this.cancelTimeoutMs, this.timeoutMs > 0 ? this.timeoutMs : this.cancelTimeoutMs);
+    const r = await this.#wait(
+      this.device.controlTransferIn(classSetup(ClassRequest.GetDeviceStatus, eps.interfaceNumber), 32),
+      'Get Device Status', undefined, timeout,
+    );
+    return r.status === 'ok' ? decodeDeviceStatus(r.data) : undefined;
+  }
+
+  /** Device Reset (class request 0x66): the device closes its session and returns to idle. */
+  async reset(): Promise<void> {
+    if (!this.#open) throw new TransportError(`${this.description} is not open`);
+    const eps = this.endpoints!;
+    try {
+      await this.#wait(
+        this.device.controlTransferOut(classSetup(ClassRequest.DeviceReset, eps.interfaceNumber)),
+        'Device Reset request', undefined, this.cancelTimeoutMs,
+      );
+      this.#in?.dropSettled();
+      this.#leftover = new Uint8Array(0);
+    } catch (err) {
+      if (isDeviceGone(err)) this.#shutdown(new TransportError(`${this.description} was disconnected (${message(err)})`, { cause: err }));
+      throw err instanceof TransportError || err instanceof TimeoutError ? err : new TransportError(`Device Reset failed: ${message(err)}`, { cause: err });
+    }
+  }
+
+  // ------------------------------------------------------------ events
+
+  /** Reads the interrupt endpoint while open, one packet per transfer, and delivers event containers. */
+  async #pollEvents(): Promise<void> {
+    const ep = this.endpoints?.interruptIn;
+    if (ep === undefined) return;
+    const life = this.#life.signal;
+    let buffered: Uint8Array = new Uint8Array(0);
+    let failures = 0;
+    while (!life.aborted) {
+      let r: USBInTransferResult;
+      try {
+        r = await this.#wait(this.device.transferIn(ep.endpointNumber, ep.packetSize), 'event poll', undefined, 0);
+      } catch (err) {
+        if (life.aborted) return;
+        if (isDeviceGone(err)) {
+          this.#shutdown(new TransportError(`${this.description} was disconnected (${message(err)})`, { cause: err }));
+          return;
+        }
+        // Transient: back off, and give up on events (not the link) if it keeps failing.
+        if (++failures > 5) return;
+        await delay(100 * failures);
+        continue;
+      }
+      if (r.status === 'stall') {
+        await this.device.clearHalt('in', ep.endpointNumber).catch(() => undefined);
+        buffered = new Uint8Array(0);
+        continue;
+      }
+      failures = 0;
+      const data = r.data === undefined ? new Uint8Array(0) : new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+      buffered = buffered.length === 0 ? data.slice() : concat(buffered, data);
+      buffered = this.#deliverEvents(buffered);
+    }
+  }
+
+  /** Delivers the whole event containers at the start of `bytes`; returns the rest. */
+  #deliverEvents(bytes: Uint8Array): Uint8Array {
+    while (bytes.length >= CONTAINER_HEADER_SIZE) {
+      let header: ContainerHeader;
+      try {
+        header = decodeContainerHeader(bytes);
+      } catch {
+        return new Uint8Array(0); // garbage: resynchronise on the next packet
+      }
+      if (header.type !== ContainerType.Event || header.length > CONTAINER_HEADER_SIZE + 3 * 4) return new Uint8Array(0);
+      if (bytes.length < header.length) return bytes;
+      const view = new DataView(bytes.buffer, bytes.byteOffset, header.length);
+      const params: number[] = [];
+      for (let at = CONTAINER_HEADER_SIZE; at + 4 <= header.length; at += 4) params.push(view.getUint32(at, true));
+      const event: PtpEvent = { code: header.code, transactionId: header.transactionId, params };
+      for (const l of [...this.#eventListeners]) l(event);
+      bytes = bytes.subarray(header.length);
+    }
+    return bytes;
+  }
+}
+
+/** True for the errors WebUSB and node-usb give when the device is gone. */
+export function isDeviceGone(err: unknown): boolean {
+  if (err instanceof TransportError && err.cause !== undefined) return isDeviceGone(err.cause);
+  if (!(err instanceof Error) && !(typeof err === 'object' && err !== null && 'name' in err)) return false;
+  const e = err as { name?: unknown; message?: unknown };
+  if (e.name === 'NotFoundError') return true;
+  return typeof e.message === 'string' && /NO_DEVICE|device (was )?disconnected|no such device/i.test(e.message);
+}
+
+/** Reads `aborted` afresh (defeats narrowing from an earlier check). */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function roundUp(n: number, multiple: number): number {
+  return Math.max(multiple, Math.ceil(n / multiple) * multiple);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,378 @@
+/**
+ * `UsbTransport` against a scripted fake `USBDevice`: every packet-boundary
+ * case of the USB still-image framing, class requests, faults, and an end to
+ * end run with the virtual camera behind the fake.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { Camera } from '../../../src/camera.js';
+import { ContainerType, encodeContainer } from '../../../src/core/container.js';
+import { TimeoutError, TransportError } from '../../../src/core/errors.js';
+import type { DataSink, OperationRequest, PtpEvent } from '../../../src/core/transport.js';
+import { VirtualCamera } from '../../../src/responder/virtual-camera.js';
+import { findPtpEndpoints } from '../../../src/transports/usb/endpoints.js';
+import { UsbTransport, type UsbTransportOptions } from '../../../src/transports/usb/transport.js';
+import { BULK_IN, BULK_OUT, FakeUsbDevice, type FakeDeviceOptions } from './fake-device.js';
+import { usbResponderLink } from './usb-responder.js';
+
+const GetObject = 0x1009;
+const SendObject = 0x100d;
+const OK = 0x2001;
+
+const req = (code: number, transactionId: number, params: number[] = []): OperationRequest => ({ code, sessionId: 1, transactionId, params });
+const data = (code: number, tid: number, payload: Uint8Array): Uint8Array => encodeContainer({ type: ContainerType.Data, code, transactionId: tid, payload });
+const resp = (tid: number, params: number[] = [], code = OK): Uint8Array => encodeContainer({ type: ContainerType.Response, code, transactionId: tid, params });
+const event = (code: number, params: number[] = [], tid = 0xffffffff): Uint8Array => encodeContainer({ type: ContainerType.Event, code, transactionId: tid, params });
+const bytes = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+
+function collect(): DataSink & { bytes(): Buffer; starts: Array<bigint | undefined> } {
+  const parts: Buffer[] = [];
+  const starts: Array<bigint | undefined> = [];
+  return { starts, start: (t) => void starts.push(t), write: (c) => void parts.push(Buffer.from(c)), bytes: () => Buffer.concat(parts) };
+}
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+async function setup(device: FakeDeviceOptions = {}, options: UsbTransportOptions = {}): Promise<{ fake: FakeUsbDevice; t: UsbTransport }> {
+  const fake = new FakeUsbDevice(device);
+  const t = new UsbTransport(fake.asDevice, { timeoutMs: 2000, cancelTimeoutMs: 1000, ...options });
+  cleanups.push(() => t.close());
+  await t.open();
+  return { fake, t };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('USB transport: endpoints', () => {
+  it('finds the still-image interface and its endpoints with their packet sizes', () => {
+    const eps = findPtpEndpoints(new FakeUsbDevice({ packetSize: 64 }).asDevice);
+    expect(eps).to.deep.include({ kind: 'still-image', interfaceNumber: 0, configurationValue: 1 });
+    expect(eps?.bulkIn).to.deep.equal({ endpointNumber: BULK_IN, packetSize: 64 });
+    expect(eps?.bulkOut).to.deep.equal({ endpointNumber: BULK_OUT, packetSize: 64 });
+    expect(eps?.interruptIn?.endpointNumber).to.equal(3);
+  });
+
+  it('finds an MTP device\'s vendor-specific interface by its "MTP" name', async () => {
+    const fake = new FakeUsbDevice({ mtpVendorInterface: true, interfaceNumber: 2 });
+    expect(findPtpEndpoints(fake.asDevice)?.kind).to.equal('mtp-vendor');
+    const t = new UsbTransport(fake.asDevice);
+    cleanups.push(() => t.close());
+    await t.open();
+    expect(fake.calls).to.deep.include({ op: 'claimInterface', iface: 2 });
+  });
+});
+
+describe('USB transport: open and close', () => {
+  it('does not set the configuration of a configured device', async () => {
+    const { fake } = await setup();
+    expect(fake.calls.map((c) => c.op)).to.include.members(['open', 'claimInterface']);
+    expect(fake.calls.some((c) => c.op === 'selectConfiguration')).to.equal(false);
+  });
+
+  it('selects the configuration when none is set', async () => {
+    const { fake } = await setup({ configured: false });
+    expect(fake.calls).to.deep.include({ op: 'selectConfiguration', value: 1 });
+  });
+
+  it('releases the interface and closes the device', async () => {
+    const { fake, t } = await setup();
+    const disconnects: Array<Error | undefined> = [];
+    t.onDisconnect((e) => disconnects.push(e));
+    await t.close();
+    expect(fake.calls.map((c) => c.op).slice(-2)).to.deep.equal(['releaseInterface', 'close']);
+    expect(t.isOpen).to.equal(false);
+    expect(disconnects).to.deep.equal([undefined]);
+  });
+});
+
+describe('USB transport: commands and data out', () => {
+  it('sends one container per command and reads the response parameters from its length', async () => {
+    const { fake, t } = await setup();
+    fake.respond(resp(5, [7, 8]));
+    const r = await t.transaction(req(0x1007, 5, [0x10001, 0, 0]));
+    expect(r).to.deep.equal({ code: OK, transactionId: 5, params: [7, 8] });
+    expect(fake.outTransfers).to.have.length(1);
+    expect(Buffer.from(fake.outTransfers[0]!)).to.deep.equal(Buffer.from(encodeContainer({ type: ContainerType.Command, code: 0x1007, transactionId: 5, params: [0x10001, 0, 0] })));
+  });
+
+  it('streams header + payload in transfers of the chosen size', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    const payload = bytes(3000);
+    fake.respond(resp(2));
+    const progress: bigint[] = [];
+    await t.transaction(req(SendObject, 2), { dataOut: payload, onProgress: (n) => progress.push(n) });
+    const outs = fake.outTransfers.slice(1);
+    expect(outs.map((o) => o.length)).to.deep.equal([1024, 1024, 964]); // 12 + 3000 = 3012: no ZLP
+    expect(Buffer.from(outs[0]!.subarray(12))).to.deep.equal(Buffer.from(payload.subarray(0, 1012)));
+    expect(Buffer.concat(outs.map((o) => Buffer.from(o))).subarray(12)).to.deep.equal(Buffer.from(payload));
+    expect(progress.at(-1)).to.equal(3000n);
+  });
+
+  it('sends a zero-length packet after a container that is a multiple of the packet size', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    const payload = bytes(1024 - 12);
+    fake.respond(resp(3));
+    await t.transaction(req(SendObject, 3), { dataOut: { length: payload.length, chunks: [payload.subarray(0, 100), payload.subarray(100)] } });
+    expect(fake.outTransfers.slice(1).map((o) => o.length)).to.deep.equal([1024, 0]);
+  });
+
+  it('sends no zero-length packet when the container ends mid-packet', async () => {
+    const { fake, t } = await setup();
+    fake.respond(resp(4));
+    await t.transaction(req(SendObject, 4), { dataOut: bytes(100) });
+    expect(fake.outTransfers.slice(1).map((o) => o.length)).to.deep.equal([112]);
+  });
+});
+
+describe('USB transport: data in', () => {
+  it('header, data and response in separate packet runs; the sink gets the length first', async () => {
+    const { fake, t } = await setup();
+    const payload = bytes(100);
+    fake.respond(data(GetObject, 1, payload), resp(1));
+    const sink = collect();
+    const r = await t.transaction(req(GetObject, 1, [1]), { dataIn: sink });
+    expect(r.code).to.equal(OK);
+    expect(sink.starts).to.deep.equal([100n]);
+    expect(sink.bytes()).to.deep.equal(Buffer.from(payload));
+  });
+
+  it('an MTP device that sends the header in its own short packet', async () => {
+    const { fake, t } = await setup();
+    const payload = bytes(2000);
+    const c = data(GetObject, 1, payload);
+    fake.respondPackets(c.subarray(0, 12));
+    fake.respondRaw(c.subarray(12));
+    fake.respond(resp(1));
+    const sink = collect();
+    await t.transaction(req(GetObject, 1), { dataIn: sink });
+    expect(sink.bytes()).to.deep.equal(Buffer.from(payload));
+  });
+
+  it('data exactly a multiple of 512: the ZLP is expected and swallowed, the next transaction is in step', async () => {
+    const { fake, t } = await setup({}, { transferSize: 4096 });
+    const payload = bytes(2048 - 12);
+    fake.respond(data(GetObject, 1, payload), resp(1));
+    expect(fake.bulkIn.packets.filter((p) => p.length === 0)).to.have.length(1); // the fake queued the ZLP
+    const sink = collect();
+    await t.transaction(req(GetObject, 1), { dataIn: sink });
+    expect(sink.bytes()).to.deep.equal(Buffer.from(payload));
+    fake.respond(resp(2, [42]));
+    expect((await t.transaction(req(0x1001, 2))).params).to.deep.equal([42]);
+    expect(fake.bulkIn.packets).to.have.length(0);
+  });
+
+  it('a packet-aligned phase longer than one transfer: the ZLP lands in the last transfer', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024, concurrentTransfers: 2 });
+    const payload = bytes(4096 - 12);
+    fake.respond(data(GetObject, 1, payload), resp(1));
+    const sink = collect();
+    await t.transaction(req(GetObject, 1), { dataIn: sink });
+    expect(sink.bytes()).to.deep.equal(Buffer.from(payload));
+    // 1024 (header + data) then 3072 left: 1024, 1024, then 1024 + one packet to take the ZLP.
+    expect(fake.inRequests).to.deep.equal([1024, 1024, 1024, 1536, 1024]);
+  });
+
+  it('a response glued to the end of the data', async () => {
+    const { fake, t } = await setup();
+    const payload = bytes(700);
+    fake.respondRaw(Buffer.concat([data(GetObject, 1, payload), resp(1, [9])]));
+    const sink = collect();
+    const r = await t.transaction(req(GetObject, 1), { dataIn: sink });
+    expect(sink.bytes()).to.deep.equal(Buffer.from(payload));
+    expect(r.params).to.deep.equal([9]);
+  });
+
+  it('a response glued to a packet-aligned data phase (a device that skips the ZLP)', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    const payload = bytes(1536 - 12);
+    fake.respondRaw(Buffer.concat([data(GetObject, 1, payload), resp(1)]));
+    const sink = collect();
+    await t.transaction(req(GetObject, 1), { dataIn: sink });
+    expect(sink.bytes()).to.deep.equal(Buffer.from(payload));
+  });
+
+  it('length 0xFFFFFFFF: reads until a short packet', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    const payload = bytes(5000);
+    const c = data(GetObject, 1, payload);
+    new DataView(c.buffer, c.byteOffset).setUint32(0, 0xffffffff, true);
+    fake.respond(c, resp(1));
+    const sink = collect();
+    await t.transaction(req(GetObject, 1), { dataIn: sink });
+    expect(sink.starts).to.deep.equal([undefined]);
+    expect(sink.bytes()).to.deep.equal(Buffer.from(payload));
+  });
+
+  it('the device answers with a response and no data: the sink sees nothing', async () => {
+    const { fake, t } = await setup();
+    fake.respond(resp(1, [], 0x2009));
+    const sink = collect();
+    expect((await t.transaction(req(GetObject, 1), { dataIn: sink })).code).to.equal(0x2009);
+    expect(sink.starts).to.deep.equal([]);
+  });
+
+  it('a 3 MiB download into a slow sink keeps at most N transfers in flight', async () => {
+    const { fake, t } = await setup({}, { transferSize: 64 * 1024, concurrentTransfers: 3 });
+    const payload = bytes(3 * 1024 * 1024);
+    fake.respond(data(GetObject, 1, payload), resp(1));
+    const parts: Buffer[] = [];
+    let maxAhead = 0;
+    const sink: DataSink = {
+      write: async (c) => {
+        parts.push(Buffer.from(c));
+        maxAhead = Math.max(maxAhead, fake.bulkIn.waiters.length);
+        await new Promise((r) => setTimeout(r, 1));
+      },
+    };
+    await t.transaction(req(GetObject, 1), { dataIn: sink });
+    expect(Buffer.concat(parts)).to.deep.equal(Buffer.from(payload));
+    expect(fake.bulkIn.maxInFlight).to.be.at.most(3);
+    expect(maxAhead).to.be.at.most(3);
+    expect(Math.max(...fake.inRequests)).to.equal(64 * 1024);
+  });
+});
+
+describe('USB transport: events', () => {
+  it('delivers interrupt-endpoint events in order during a transaction', async () => {
+    const { fake, t } = await setup({ interruptPacketSize: 16 });
+    const events: PtpEvent[] = [];
+    t.onEvent((e) => events.push(e));
+    fake.event(event(0x4002, [0x11], 0)); // 16 bytes: one full packet
+    fake.event(event(0x400d, [], 0));
+    fake.event(event(0x4004, [1, 2, 3], 0)); // 24 bytes: two packets
+    const p = t.transaction(req(0x1001, 1));
+    await tick();
+    fake.respond(resp(1));
+    await p;
+    for (let i = 0; i < 10 && events.length < 3; i++) await tick();
+    expect(events).to.deep.equal([
+      { code: 0x4002, transactionId: 0, params: [0x11] },
+      { code: 0x400d, transactionId: 0, params: [] },
+      { code: 0x4004, transactionId: 0, params: [1, 2, 3] },
+    ]);
+  });
+});
+
+describe('USB transport: cancel, stalls, disconnects, timeouts', () => {
+  it('abort sends Cancel (0x64) with CancelTransaction + transaction ID, polls status (0x67) until OK, and the next transaction works', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    const c = data(GetObject, 7, bytes(5000));
+    fake.respondRaw(c.subarray(0, 2048), false); // the device stops mid-phase
+    fake.statusReplies.push(0x2019, 0x2019);
+    const controller = new AbortController();
+    const sink: DataSink = { write: () => controller.abort(new Error('enough')) };
+    const err = await rejection(t.transaction(req(GetObject, 7), { dataIn: sink, signal: controller.signal }));
+    expect((err as Error).message).to.equal('enough');
+    const cancel = fake.calls.find((x) => x.op === 'controlTransferOut');
+    expect(cancel).to.deep.equal({
+      op: 'controlTransferOut',
+      setup: { requestType: 'class', recipient: 'interface', request: 0x64, value: 0, index: 0 },
+      data: Uint8Array.from([0x01, 0x40, 7, 0, 0, 0]),
+    });
+    const polls = fake.calls.filter((x) => x.op === 'controlTransferIn');
+    expect(polls).to.have.length(3);
+    expect(polls[0]).to.deep.include({ setup: { requestType: 'class', recipient: 'interface', request: 0x67, value: 0, index: 0 } });
+    fake.respond(resp(8, [1]));
+    expect(await t.transaction(req(0x1001, 8))).to.deep.equal({ code: OK, transactionId: 8, params: [1] });
+  });
+
+  it('a stall on bulk IN: clear halt, a typed error, and the link stays usable', async () => {
+    const { fake, t } = await setup();
+    fake.bulkIn.stallNext = true;
+    const err = await rejection(t.transaction(req(GetObject, 1), { dataIn: collect() }));
+    expect(err).to.be.instanceOf(TransportError);
+    expect((err as Error).message).to.match(/stalled the bulk IN endpoint during GetObject \(transaction 1\)/);
+    expect(fake.calls).to.deep.include({ op: 'clearHalt', direction: 'in', ep: BULK_IN });
+    expect(t.isOpen).to.equal(true);
+    fake.respond(resp(2));
+    expect((await t.transaction(req(0x1001, 2))).code).to.equal(OK);
+  });
+
+  it('a stall on bulk OUT: clear halt and a typed error', async () => {
+    const { fake, t } = await setup();
+    fake.stallNextOut = true;
+    const err = await rejection(t.transaction(req(0x1001, 1)));
+    expect(err).to.be.instanceOf(TransportError);
+    expect(fake.calls).to.deep.include({ op: 'clearHalt', direction: 'out', ep: BULK_OUT });
+  });
+
+  it('unplugged mid-transfer: TransportError, onDisconnect once, no hang', async () => {
+    const { fake, t } = await setup();
+    const disconnects: Array<Error | undefined> = [];
+    t.onDisconnect((e) => disconnects.push(e));
+    const c = data(GetObject, 1, bytes(5000));
+    fake.respondRaw(c.subarray(0, 1024), false);
+    const p = t.transaction(req(GetObject, 1), { dataIn: collect() });
+    await new Promise((r) => setTimeout(r, 10));
+    fake.disconnect();
+    const err = await rejection(p);
+    expect(err).to.be.instanceOf(TransportError);
+    expect((err as Error).message).to.match(/disconnected/);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(disconnects).to.have.length(1);
+    expect(disconnects[0]).to.be.instanceOf(TransportError);
+    expect(t.isOpen).to.equal(false);
+    expect(await rejection(t.transaction(req(0x1001, 2)))).to.be.instanceOf(TransportError);
+  });
+
+  it('a device that stops answering: TimeoutError naming the operation; a late answer does not shift later transactions', async () => {
+    const { fake, t } = await setup({}, { timeoutMs: 100 });
+    const err = await rejection(t.transaction(req(0x1007, 3, [0xffffffff])));
+    expect(err).to.be.instanceOf(TimeoutError);
+    expect((err as Error).message).to.match(/GetObjectHandles \(transaction 3\): response got nothing for 100 ms/);
+    expect(t.isOpen).to.equal(true);
+    // The device wakes up: the cancelled transaction's late response is skipped.
+    fake.respond(resp(3, [], 0x201f));
+    fake.respond(resp(4, [5]));
+    expect(await t.transaction(req(0x1001, 4))).to.deep.equal({ code: OK, transactionId: 4, params: [5] });
+  });
+
+  it('Device Reset sends class request 0x66', async () => {
+    const { fake, t } = await setup();
+    await t.reset();
+    expect(fake.calls.at(-1)).to.deep.equal({
+      op: 'controlTransferOut',
+      setup: { requestType: 'class', recipient: 'interface', request: 0x66, value: 0, index: 0 },
+      data: undefined,
+    });
+  });
+});
+
+describe('USB transport: end to end with the virtual camera', () => {
+  it('Camera.open lists storage and downloads a file byte-identical', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'ptpts-usb-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const content = bytes(1024 * 1024 + 500); // several transfers, not packet-aligned
+    await writeFile(path.join(root, 'IMG_0001.JPG'), content);
+    const vcam = await VirtualCamera.create({ storages: [{ root }] });
+    const fake = new FakeUsbDevice();
+    vcam.attach(usbResponderLink(fake));
+    const camera = await Camera.open({ transport: new UsbTransport(fake.asDevice, { transferSize: 256 * 1024 }) });
+    cleanups.push(() => camera.close());
+    const session = await camera.openSession();
+    cleanups.push(() => session.close());
+    const storages = await camera.getStorageIds();
+    expect(storages).to.have.length(1);
+    const handles = await camera.getObjectHandles(storages[0]!);
+    const infos = await Promise.all(handles.map(async (h) => ({ h, info: await camera.getObjectInfo(h) })));
+    const file = infos.find((x) => x.info.filename === 'IMG_0001.JPG');
+    expect(file).to.not.equal(undefined);
+    const got = await camera.getObject(file!.h);
+    expect(Buffer.from(got)).to.deep.equal(Buffer.from(content));
+  });
+});
