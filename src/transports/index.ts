@@ -7,3 +7,4 @@ export {
   type TransportSpec,
 } from './resolve.js';
 export * from './ptpip/index.js';
+export * from './usb/index.js';

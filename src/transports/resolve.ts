@@ -6,6 +6,8 @@
 import { TransportError } from '../core/errors.js';
 import type { Transport } from '../core/transport.js';
 import { PtpIpTransport } from './ptpip/transport.js';
+import { firstUsbCamera } from './usb/discovery.js';
+import { UsbTransport } from './usb/transport.js';
 
 /** A transport, or a string naming one. */
 export type TransportSpec = Transport | string;
@@ -40,6 +42,9 @@ export async function resolveTransport(spec: TransportSpec | undefined): Promise
   if (spec !== undefined && typeof spec !== 'string') return spec;
   const parsed = parseTransportSpec(spec ?? 'usb');
   if (parsed.kind === 'ptpip') return new PtpIpTransport({ host: parsed.host, port: parsed.port });
-  // The USB transport lands with its own issue; until then say so plainly.
-  throw new TransportError('the USB transport is not available in this version of ptpts yet; use ptpip://host or pass a Transport instance');
+  const device = await firstUsbCamera({
+    ...(parsed.vendorId !== undefined ? { vendorId: parsed.vendorId } : {}),
+    ...(parsed.productId !== undefined ? { productId: parsed.productId } : {}),
+  });
+  return new UsbTransport(device);
 }
