@@ -185,6 +185,7 @@ export function struct<F extends FieldCodecs>(
     : undefined;
   const minSize = codecs.reduce((n, c) => n + (c.fixedSize ?? c.minSize ?? 1), 0);
   const parser = compileFixed(names, codecs);
+  const template: Readonly<Record<string, unknown>> = Object.fromEntries(names.map((n) => [n, undefined]));
 
   function read(r: ByteReader, _field: string): StructValue<F> {
     if (parser !== undefined && r.remaining >= fixedSize!) {
@@ -194,7 +195,9 @@ export function struct<F extends FieldCodecs>(
     }
     // Interpreted path; also taken when a compiled struct would overrun, so the
     // error names the exact field.
-    const out: Record<string, unknown> = {};
+    // Copying a template gives every decoded value the same shape from the start,
+    // instead of growing each object field by field.
+    const out: Record<string, unknown> = { ...template };
     for (let i = 0; i < names.length; i++) {
       if (firstOptional >= 0 && i >= firstOptional && r.remaining === 0) {
         for (let j = i; j < names.length; j++) out[names[j]!] = tail[names[j]!];
