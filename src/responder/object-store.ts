@@ -164,7 +164,7 @@ export class ObjectStore {
   async #scan(s: Storage, dir: string, parent: number, recursive: boolean, out: StoredObject[]): Promise<void> {
     // A folder whose modification time has not changed has the same entries: list them from
     // memory instead of stat-ing every file again (10,000 stats cost ~0.3 s per listing).
-    // Sizes of files rewritten in place are refreshed by the single-object operations.
+    // Sizes of files rewritten in place are refreshed before GetObject streams them.
     let version: bigint;
     try {
       version = (await stat(dir, { bigint: true })).mtimeNs;
@@ -221,7 +221,7 @@ export class ObjectStore {
     this.#folders.set(dir, { storageId: s.id, version, children: [...seen] });
   }
 
-  /** Re-reads one object's size and dates (GetObjectInfo, GetObject: a file may have changed in place). */
+  /** Re-reads one object's size and dates (before GetObject streams it: a file may have changed in place). */
   async refresh(handle: number): Promise<StoredObject | undefined> {
     const obj = this.#objects.get(handle);
     if (obj === undefined || obj.isFolder) return obj;

