@@ -35,6 +35,13 @@ export async function sendDataPhase(
   options: { readonly onProgress?: ProgressListener; readonly signal?: AbortSignal } = {},
 ): Promise<void> {
   const total = dataSourceLength(source);
+  if (source instanceof Uint8Array && source.length <= MAX_DATA_PACKET) {
+    // The common small reply (a property value, a dataset): no async iteration.
+    void channel.send(PacketType.StartData, { transactionId, totalLength: total });
+    await channel.sendData(PacketType.EndData, transactionId, source);
+    if (source.length > 0) options.onProgress?.(total, total);
+    return;
+  }
   await channel.send(PacketType.StartData, { transactionId, totalLength: total });
   let sent = 0n;
   let held: Uint8Array | undefined;
