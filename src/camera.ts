@@ -15,7 +15,7 @@ import { decodeObjectHandles, decodeStorageIds } from './core/datasets/id-arrays
 import { decodeObjectInfo, encodeObjectInfo, objectInfoFor, type ObjectInfo } from './core/datasets/object-info.js';
 import { decodeStorageInfo, type StorageInfo } from './core/datasets/storage-info.js';
 import { PtpEngine, type RunOptions } from './core/engine.js';
-import { SessionError } from './core/errors.js';
+import { PtpResponseError, SessionError } from './core/errors.js';
 import { bufferSink, isNodeWritableLike, webWritableSink, writableSink, type NodeWritableLike } from './core/sinks.js';
 import type { DataSink, DataSource, OperationResponse, ProgressListener, PtpEvent, Transport } from './core/transport.js';
 import { codeLayers, type Extension } from './extensions/extension.js';
@@ -624,9 +624,24 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
 }
 
 async function readDeviceInfo(engine: PtpEngine): Promise<DeviceInfo> {
-  const sink = bufferSink();
-  await engine.run(OperationCode.GetDeviceInfo, [], { dataIn: sink });
-  return decodeDeviceInfo(sink.bytes());
+  const read = async (): Promise<DeviceInfo> => {
+    const sink = bufferSink();
+    await engine.run(OperationCode.GetDeviceInfo, [], { dataIn: sink });
+    return decodeDeviceInfo(sink.bytes());
+  };
+  try {
+    return await read();
+  } catch (err) {
+    // GetDeviceInfo is valid outside a session, but some devices (uMTP-Responder
+    // 1.3.10) answer SessionNotOpen: ask again inside a session, as libgphoto2 does.
+    if (!(err instanceof PtpResponseError) || err.responseCode !== ResponseCode.SessionNotOpen) throw err;
+    await engine.openSession();
+    try {
+      return await read();
+    } finally {
+      await engine.closeSession();
+    }
+  }
 }
 
 function chooseExtension(wanted: string | Extension | undefined, info: DeviceInfo): Extension {

@@ -208,8 +208,9 @@ export class UsbTransport implements Transport {
     const aborted = signal?.aborted === true;
     const reason: unknown = aborted ? signal.reason : err;
     try {
-      // A stall means the device already ended the transaction; otherwise tell it to stop.
-      await this.#resync(err instanceof StallError && !aborted ? undefined : request.transactionId, err instanceof StallError ? err.direction : undefined);
+      // A stall means the device ended the transaction, if its status says so; otherwise tell it to stop.
+      const stalled = err instanceof StallError && !aborted;
+      await this.#resync(stalled ? undefined : request.transactionId, err instanceof StallError ? err.direction : undefined, stalled ? request.transactionId : undefined);
     } catch (e) {
       if (isDeviceGone(e)) {
         const gone = new TransportError(`${this.description} was disconnected (${message(e)})`, { cause: e });
@@ -248,7 +249,9 @@ export class UsbTransport implements Transport {
       if (header.type !== ContainerType.Response) {
         throw new ProtocolError(`expected a response container during ${what}, got type ${header.type}`, { field: 'Container.type', offset: 4 });
       }
-      if (header.length > CONTAINER_HEADER_SIZE + 5 * 4 || (header.length - CONTAINER_HEADER_SIZE) % 4 !== 0) {
+      // 12 + 0..5 parameters; bytes after the last whole parameter are ignored (uMTP-Responder 1.3
+      // answers OpenSession with SessionAlreadyOpen in a 13-byte container: its parameter's size counted as 1).
+      if (header.length > CONTAINER_HEADER_SIZE + 5 * 4 + 3) {
         throw new ProtocolError(`response container length ${header.length} is not 12 + 0..5 parameters`, { field: 'Container.length', offset: 0 });
       }
       const whole = await this.#readRest(bytes, header.length, `${what}: response`, signal);
@@ -259,7 +262,7 @@ export class UsbTransport implements Transport {
       }
       const view = new DataView(whole.buffer, whole.byteOffset, whole.byteLength);
       const params: number[] = [];
-      for (let at = CONTAINER_HEADER_SIZE; at < header.length; at += 4) params.push(view.getUint32(at, true));
+      for (let at = CONTAINER_HEADER_SIZE; at + 4 <= header.length; at += 4) params.push(view.getUint32(at, true));
       return { code: header.code, transactionId: header.transactionId, params };
     }
   }
@@ -477,17 +480,23 @@ export class UsbTransport implements Transport {
   /**
    * Brings the device back in step: Cancel (when `transactionId` is given),
    * Get Device Status until OK, clear halts, drop the bytes of the old transaction.
+   * `cancelIfSilent`: after a stall, the transaction to cancel when the device
+   * does not implement Get Device Status, so nothing says it ended the
+   * transaction (QEMU's usb-mtp stalls the zero-length packet after a
+   * packet-aligned SendObject, keeps waiting for data, and takes the next
+   * command for more of it unless cancelled).
    */
-  async #resync(transactionId: number | undefined, stalled: USBDirection | undefined): Promise<void> {
+  async #resync(transactionId: number | undefined, stalled: USBDirection | undefined, cancelIfSilent?: number): Promise<void> {
     const eps = this.endpoints!;
     const control = Math.min(this.cancelTimeoutMs, this.timeoutMs > 0 ? this.timeoutMs : this.cancelTimeoutMs);
-    if (transactionId !== undefined) {
-      this.#cancelled.add(transactionId);
+    const sendCancel = async (id: number): Promise<void> => {
+      this.#cancelled.add(id);
       await this.#wait(
-        this.device.controlTransferOut(classSetup(ClassRequest.Cancel, eps.interfaceNumber), cancelRequestData(transactionId) as Uint8Array<ArrayBuffer>),
+        this.device.controlTransferOut(classSetup(ClassRequest.Cancel, eps.interfaceNumber), cancelRequestData(id) as Uint8Array<ArrayBuffer>),
         'Cancel request', undefined, control,
       );
-    }
+    };
+    if (transactionId !== undefined) await sendCancel(transactionId);
     const halted = new Set<USBDirection>(stalled !== undefined ? [stalled] : []);
     const deadline = Date.now() + this.cancelTimeoutMs;
     for (let first = true; ; first = false) {
@@ -502,6 +511,12 @@ export class UsbTransport implements Transport {
         await this.#wait(this.device.clearHalt(direction, endpointNumber), `clear halt (${direction})`, undefined, control);
       }
       halted.clear();
+      if (status === undefined && cancelIfSilent !== undefined) {
+        transactionId = cancelIfSilent;
+        cancelIfSilent = undefined;
+        await sendCancel(transactionId);
+        continue;
+      }
       // A device that does not implement Get Device Status (stalls it) has nothing more to say.
       if (status === undefined || status.code === OK) break;
       if (status.code !== DEVICE_BUSY && status.stalledEndpoints.length === 0 && transactionId === undefined) break;

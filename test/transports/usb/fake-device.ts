@@ -117,6 +117,8 @@ export class FakeUsbDevice {
   readonly statusReplies: number[] = [];
   /** Stall the next bulk OUT transfer. */
   stallNextOut = false;
+  /** Get Device Status (0x67) stalls, as on devices that do not implement it (QEMU's usb-mtp). */
+  stallStatus = false;
   /** Bulk OUT transfers that never complete (a hung device). */
   hangOut = false;
   /** Called with each whole container written to the bulk OUT endpoint. */
@@ -271,7 +273,7 @@ export class FakeUsbDevice {
   async controlTransferIn(setup: USBControlTransferParameters, length: number): Promise<USBInTransferResult> {
     this.calls.push({ op: 'controlTransferIn', setup, length });
     this.#check();
-    if (setup.request === 0x67) {
+    if (setup.request === 0x67 && !this.stallStatus) {
       const code = this.statusReplies.shift() ?? 0x2001;
       const stalled = [...(this.bulkIn.halted ? [0x80 | BULK_IN] : [])];
       const out = new DataView(new ArrayBuffer(4 + 4 * stalled.length));

@@ -311,6 +311,31 @@ describe('USB transport: cancel, stalls, disconnects, timeouts', () => {
     expect(fake.calls).to.deep.include({ op: 'clearHalt', direction: 'out', ep: BULK_OUT });
   });
 
+  it('a stall on bulk OUT from a device without Get Device Status still cancels the transaction', async () => {
+    // QEMU's usb-mtp stalls the ZLP after a packet-aligned upload and answers no status request:
+    // without the Cancel it would take the next command as more upload data.
+    const { fake, t } = await setup();
+    fake.stallNextOut = true;
+    fake.stallStatus = true;
+    const err = await rejection(t.transaction(req(SendObject, 4), { dataOut: bytes(500) }));
+    expect(err).to.be.instanceOf(TransportError);
+    expect(fake.calls.some((c) => c.op === 'controlTransferOut' && (c as { setup: USBControlTransferParameters }).setup.request === 0x64)).to.equal(true);
+    expect(t.isOpen).to.equal(true);
+  });
+
+  it('accepts a response container with a few stray bytes after its last parameter (uMTP-Responder 1.3.10)', async () => {
+    const { fake, t } = await setup();
+    const short = new Uint8Array(13);
+    const v = new DataView(short.buffer);
+    v.setUint32(0, 13, true);
+    v.setUint16(4, ContainerType.Response, true);
+    v.setUint16(6, 0x201e, true); // SessionAlreadyOpen
+    v.setUint32(8, 1, true);
+    fake.respondRaw(short);
+    const r = await t.transaction(req(0x1002, 1, [1]));
+    expect(r).to.deep.equal({ code: 0x201e, transactionId: 1, params: [] });
+  });
+
   it('unplugged mid-transfer: TransportError, onDisconnect once, no hang', async () => {
     const { fake, t } = await setup();
     const disconnects: Array<Error | undefined> = [];
