@@ -5,6 +5,7 @@
  * including cancellation, disconnects and streamed data phases.
  */
 import { AbortError, TransportError } from '../core/errors.js';
+import { Listeners } from '../core/listeners.js';
 import {
   dataSourceChunks,
   dataSourceLength,
@@ -37,16 +38,6 @@ export function createInProcessPair(options: InProcessPairOptions = {}): InProce
   return { initiator: link.initiator, responder: link.responder };
 }
 
-class Listeners<A extends unknown[]> {
-  private readonly set = new Set<(...args: A) => void>();
-  add(l: (...args: A) => void): () => void {
-    this.set.add(l);
-    return () => this.set.delete(l);
-  }
-  emit(...args: A): void {
-    for (const l of [...this.set]) l(...args);
-  }
-}
 
 class Link {
   readonly initiator: Transport;

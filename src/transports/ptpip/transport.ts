@@ -5,6 +5,7 @@
  * arrive; probes answered; Cancel on abort; a dropped connection fails pending
  * calls with TransportError and reports a disconnect.
  */
+import { Listeners } from '../../core/listeners.js';
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { AbortError, ProtocolError, TimeoutError, TransportError } from '../../core/errors.js';
@@ -76,8 +77,8 @@ export class PtpIpTransport implements Transport {
   #pending: Pending | undefined;
   /** Transactions we cancelled: their late packets are dropped, not treated as errors. */
   readonly #cancelled = new Set<number>();
-  readonly #eventListeners = new Set<(e: PtpEvent) => void>();
-  readonly #disconnectListeners = new Set<DisconnectListener>();
+  readonly #eventListeners = new Listeners<[PtpEvent]>();
+  readonly #disconnectListeners = new Listeners<[Error | undefined]>();
   #waiters: Waiter[] = [];
   #handshakeError: ((e: Error) => void) | undefined;
   /** Set while `open()` runs; a channel that closes meanwhile leaves its error here for the next step. */
@@ -229,7 +230,7 @@ export class PtpIpTransport implements Transport {
       case PacketType.ProbeResponse:
         return;
       case PacketType.Event:
-        for (const l of [...this.#eventListeners]) l({ code: p.code, transactionId: p.transactionId, params: p.params });
+        this.#eventListeners.emit({ code: p.code, transactionId: p.transactionId, params: p.params });
         return;
       case PacketType.StartData: {
         const pending = this.#forTransaction(p.transactionId, 'Start Data');
@@ -316,7 +317,7 @@ export class PtpIpTransport implements Transport {
     }
     this.#cmd?.close();
     this.#evt?.close();
-    if (wasOpen) for (const l of [...this.#disconnectListeners]) l(err);
+    if (wasOpen) this.#disconnectListeners.emit(err);
   }
 
   async close(): Promise<void> {
@@ -388,13 +389,11 @@ export class PtpIpTransport implements Transport {
   }
 
   onEvent(listener: (event: PtpEvent) => void): () => void {
-    this.#eventListeners.add(listener);
-    return () => this.#eventListeners.delete(listener);
+    return this.#eventListeners.add(listener);
   }
 
   onDisconnect(listener: DisconnectListener): () => void {
-    this.#disconnectListeners.add(listener);
-    return () => this.#disconnectListeners.delete(listener);
+    return this.#disconnectListeners.add(listener);
   }
 
   async cancel(transactionId: number): Promise<void> {

@@ -12,6 +12,7 @@
  * Abort and failures resynchronise with the class requests (Cancel, Get Device
  * Status, clear halt), so the next transaction works.
  */
+import { Listeners } from '../../core/listeners.js';
 import { CodeNames } from '../../core/codes/names.js';
 import {
   CONTAINER_HEADER_SIZE,
@@ -89,8 +90,8 @@ export class UsbTransport implements Transport {
   /** Aborted when the link goes away; every wait races it. */
   #life = new AbortController();
   readonly #cancelled = new Set<number>();
-  readonly #eventListeners = new Set<(e: PtpEvent) => void>();
-  readonly #disconnectListeners = new Set<DisconnectListener>();
+  readonly #eventListeners = new Listeners<[PtpEvent]>();
+  readonly #disconnectListeners = new Listeners<[Error | undefined]>();
   #eventLoop: Promise<void> | undefined;
 
   constructor(device: USBDevice, options: UsbTransportOptions = {}) {
@@ -167,17 +168,15 @@ export class UsbTransport implements Transport {
     this.#open = false;
     this.#life.abort(err ?? new TransportError(`${this.description} closed`));
     this.#in?.clear();
-    for (const l of [...this.#disconnectListeners]) l(err);
+    this.#disconnectListeners.emit(err);
   }
 
   onEvent(listener: (event: PtpEvent) => void): () => void {
-    this.#eventListeners.add(listener);
-    return () => this.#eventListeners.delete(listener);
+    return this.#eventListeners.add(listener);
   }
 
   onDisconnect(listener: DisconnectListener): () => void {
-    this.#disconnectListeners.add(listener);
-    return () => this.#disconnectListeners.delete(listener);
+    return this.#disconnectListeners.add(listener);
   }
 
   // ------------------------------------------------------------ transactions
@@ -608,7 +607,7 @@ export class UsbTransport implements Transport {
       const params: number[] = [];
       for (let at = CONTAINER_HEADER_SIZE; at + 4 <= header.length; at += 4) params.push(view.getUint32(at, true));
       const event: PtpEvent = { code: header.code, transactionId: header.transactionId, params };
-      for (const l of [...this.#eventListeners]) l(event);
+      this.#eventListeners.emit(event);
       bytes = bytes.subarray(header.length);
     }
     return bytes;
