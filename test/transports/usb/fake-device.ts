@@ -27,6 +27,9 @@ export interface FakeDeviceOptions {
   /** Present the interface as MTP vendor class 0xFF named "MTP" instead of 6/1/1. */
   readonly mtpVendorInterface?: boolean;
   readonly interfaceNumber?: number;
+  /** Make open() / claimInterface() fail with this error, as libusb would. */
+  readonly openError?: Error;
+  readonly claimError?: Error;
 }
 
 export const BULK_IN = 1;
@@ -130,7 +133,10 @@ export class FakeUsbDevice {
   #outLength = 0;
   #outExpected: number | undefined;
 
+  readonly options: FakeDeviceOptions;
+
   constructor(options: FakeDeviceOptions = {}) {
+    this.options = options;
     this.packetSize = options.packetSize ?? 512;
     this.bulkIn = new InEndpoint(this.packetSize);
     this.interruptIn = new InEndpoint(options.interruptPacketSize ?? 64);
@@ -201,6 +207,7 @@ export class FakeUsbDevice {
 
   async open(): Promise<void> {
     this.#check();
+    if (this.options.openError !== undefined) throw this.options.openError;
     this.calls.push({ op: 'open' });
     this.opened = true;
   }
@@ -221,6 +228,7 @@ export class FakeUsbDevice {
 
   async claimInterface(iface: number): Promise<void> {
     this.#check();
+    if (this.options.claimError !== undefined) throw this.options.claimError;
     this.calls.push({ op: 'claimInterface', iface });
   }
 

@@ -78,6 +78,22 @@ describe('USB transport: endpoints', () => {
 });
 
 describe('USB transport: open and close', () => {
+  it('a camera claimed by another program: the error names the usual culprit and what to do', async () => {
+    const fake = new FakeUsbDevice({ claimError: new Error('LIBUSB_ERROR_BUSY') });
+    const t = new UsbTransport(fake.asDevice);
+    const err = await rejection(t.open());
+    expect(err).to.be.instanceOf(TransportError);
+    expect((err as Error).message).to.match(/busy: .*(gvfs-gphoto2-volume-monitor|ptpcamerad|WinUSB)/);
+    expect(t.isOpen).to.equal(false);
+  });
+
+  it('permission denied: the error shows the udev rule to add', async () => {
+    const fake = new FakeUsbDevice({ openError: new Error('LIBUSB_ERROR_ACCESS') });
+    const err = await rejection(new UsbTransport(fake.asDevice).open());
+    expect(err).to.be.instanceOf(TransportError);
+    expect((err as Error).message).to.match(/Permission denied.*udev rule.*ID_GPHOTO2/);
+  });
+
   it('does not set the configuration of a configured device', async () => {
     const { fake } = await setup();
     expect(fake.calls.map((c) => c.op)).to.include.members(['open', 'claimInterface']);
