@@ -12,7 +12,7 @@ import { VirtualCamera, type VirtualCameraOptions } from './virtual-camera.js';
 
 /** Options of {@link startVirtualCamera}. */
 export interface StartVirtualCameraOptions
-  extends Partial<Pick<VirtualCameraOptions, 'deviceInfo' | 'log' | 'captureSize' | 'openCaptureIntervalMs' | 'behaviour'>> {
+  extends Partial<Pick<VirtualCameraOptions, 'deviceInfo' | 'log' | 'captureSize' | 'openCaptureIntervalMs' | 'behaviour' | 'allowFormat'>> {
   /** Folder(s) to serve, one storage each. Default: a temporary sample card, removed on close. */
   readonly root?: string | readonly string[];
   /** Serve the folders read-only. */
@@ -63,6 +63,7 @@ export async function startVirtualCamera(options: StartVirtualCameraOptions = {}
     ...(options.log !== undefined ? { log: options.log } : {}),
     ...(options.captureSize !== undefined ? { captureSize: options.captureSize } : {}),
     ...(options.openCaptureIntervalMs !== undefined ? { openCaptureIntervalMs: options.openCaptureIntervalMs } : {}),
+    ...(options.allowFormat !== undefined ? { allowFormat: options.allowFormat } : {}),
   });
   const links: Array<() => Promise<void>> = [];
   let server: PtpIpServer | undefined;

@@ -78,6 +78,11 @@ export interface VirtualCameraOptions {
   readonly openCaptureIntervalMs?: number;
   /** Vendor behaviour (extra operations) of the personality worn. */
   readonly behaviour?: VirtualCameraBehaviour;
+  /**
+   * Offer FormatStore, which empties a served folder. Off by default: a
+   * client formatting the "card" would erase real files.
+   */
+  readonly allowFormat?: boolean;
 }
 
 /** Faults a test can script. */
@@ -457,6 +462,16 @@ export class VirtualCamera {
     });
 
     h.set(op.SelfTest, async (_c, t) => (p(t, 0) === 0 ? { code: ResponseCode.OK } : { code: ResponseCode.ParameterNotSupported }));
+
+    if (this.#options.allowFormat === true) {
+      h.set(op.FormatStore, async (_c, t) => {
+        const storageId = p(t, 0);
+        if (!this.store.hasStorage(storageId)) return { code: ResponseCode.InvalidStorageID };
+        if (this.store.isReadOnly(storageId)) return { code: ResponseCode.StoreReadOnly };
+        for (const obj of await this.store.list(storageId, ROOT_PARENT)) await this.store.delete(obj.handle);
+        return { code: ResponseCode.OK };
+      });
+    }
 
     return h;
   }

@@ -117,3 +117,35 @@ describe('virtual camera: misuse, several storages, path safety', () => {
     expect(await readdir(outside)).to.deep.equal(['secret.txt']);
   });
 });
+
+describe('virtual camera: FormatStore', () => {
+  it('is not offered unless allowed, and then empties only the storage asked for', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'ptpts-format-'));
+    const [a, b] = [path.join(base, 'a'), path.join(base, 'b')];
+    await mkdir(path.join(a, 'DCIM'), { recursive: true });
+    await mkdir(b);
+    await writeFile(path.join(a, 'DCIM', 'x.jpg'), 'x');
+    await writeFile(path.join(b, 'keep.txt'), 'keep');
+    try {
+      const plain = await startVirtualCamera({ root: [a, b] });
+      const camera = await Camera.open({ transport: plain.connect() });
+      expect(camera.supportsOperation(OperationCode.FormatStore)).to.equal(false);
+      await camera.close();
+      await plain.close();
+
+      const formatting = await startVirtualCamera({ root: [a, b], allowFormat: true });
+      const cam = await Camera.open({ transport: formatting.connect() });
+      try {
+        expect(cam.supportsOperation(OperationCode.FormatStore)).to.equal(true);
+        await cam.session(() => cam.formatStore(0x00010001));
+      } finally {
+        await cam.close();
+        await formatting.close();
+      }
+      expect(await readdir(a)).to.deep.equal([]);
+      expect(await readdir(b)).to.deep.equal(['keep.txt']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
