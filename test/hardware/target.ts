@@ -8,7 +8,9 @@ import { Camera } from '../../src/camera.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../../src/responder/start.js';
 
 export const targetSpec = process.env['PTPTS_TARGET'] ?? 'emulator';
-export const isEmulator = targetSpec === 'emulator';
+/** `emulator` or `emulator:PERSONALITY` (e.g. `emulator:canon-eos-60d`). */
+export const isEmulator = targetSpec === 'emulator' || targetSpec.startsWith('emulator:');
+const personality = targetSpec.startsWith('emulator:') ? targetSpec.slice('emulator:'.length) : undefined;
 export const writesAllowed = isEmulator || process.env['PTPTS_ALLOW_WRITES'] === '1';
 
 export interface Target {
@@ -18,7 +20,7 @@ export interface Target {
 
 export async function openTarget(): Promise<Target> {
   let emulator: RunningVirtualCamera | undefined;
-  if (isEmulator) emulator = await startVirtualCamera();
+  if (isEmulator) emulator = await startVirtualCamera(personality !== undefined ? { personality } : {});
   const camera = await Camera.open({ transport: emulator !== undefined ? emulator.connect() : targetSpec });
   return {
     camera,
