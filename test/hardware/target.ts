@@ -1,6 +1,7 @@
 /**
  * Which device the conformance suite talks to: `PTPTS_TARGET` is `emulator`
- * (the default, so the suite also runs in CI), `usb`, `usb:VID:PID` or
+ * (the default, so the suite also runs in CI), `emulator:PERSONALITY` (e.g.
+ * `emulator:nikon-d750`), `usb`, `usb:VID:PID` or
  * `ptpip://host[:port]`. Tests that change the device (capture, property
  * writes, reset) run on a real device only with `PTPTS_ALLOW_WRITES=1`.
  */
