@@ -14,6 +14,7 @@ import {
   type HexDump,
   type UsbContainerDump,
 } from './support/hexdumps.js';
+import { hex } from './support/assertions.js';
 
 const LOGS = [
   'canon-eos5dmark3.txt',
@@ -24,7 +25,6 @@ const LOGS = [
   'sony-a6000.txt',
 ];
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytesOf = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const u32 = (b: Uint8Array, o: number): number => Buffer.from(b).readUInt32LE(o);
 

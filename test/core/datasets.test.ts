@@ -35,7 +35,6 @@ import {
   encodeObjectPropList,
   type ObjectPropListElement,
 } from '../../src/core/datasets/object-prop-list.js';
-import type { PropForm } from '../../src/core/datasets/prop-form.js';
 import { decodeStorageInfo, encodeStorageInfo, type StorageInfo } from '../../src/core/datasets/storage-info.js';
 import { ProtocolError } from '../../src/core/errors.js';
 import {
@@ -45,31 +44,17 @@ import {
   usbContainers,
   type UsbContainerDump,
 } from '../support/hexdumps.js';
+import { bytes, hex, protocolError } from '../support/assertions.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const bytes = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/[\s-]+/g, ''), 'hex'));
 const h4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
 const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
 
 /** Encoded size of a PTP string (length byte, units, terminator; '' is one byte). */
 const strSize = (s: string): number => (s === '' ? 1 : 1 + 2 * (s.length + 1));
 
-/** Runs `f`, expects a ProtocolError, and returns it. */
-function protocolError(f: () => unknown): ProtocolError {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected a ProtocolError to be thrown').to.be.instanceOf(ProtocolError);
-  const err = thrown as ProtocolError;
-  expect(err.code).to.equal('ERR_PTP_PROTOCOL');
-  return err;
-}
 
 /** Runs a decoder: returns the value, or undefined on ProtocolError; any other exception fails the test. */
 function decodeOrProtocolError<T>(decode: (b: Uint8Array) => T, input: Uint8Array, what: string): T | undefined {

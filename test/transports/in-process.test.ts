@@ -25,10 +25,6 @@ function split(bytes: Uint8Array, sizes: readonly number[]): Uint8Array[] {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Buffer {
-  return Buffer.concat(parts.map((p) => Buffer.from(p)));
-}
-
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('in-process transport', () => {

@@ -223,7 +223,6 @@ export class UsbTransport implements Transport {
   }
 
   async #run(request: OperationRequest, phases: TransactionPhases): Promise<OperationResponse> {
-    const eps = this.endpoints!;
     const what = this.#what(request);
     const { signal } = phases;
     await this.#write(

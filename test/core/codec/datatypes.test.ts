@@ -11,24 +11,9 @@ import { formatPtpDateTime, parsePtpDateTime, ptpDateTimeToDate } from '../../..
 import { ByteReader } from '../../../src/core/codec/reader.js';
 import { ptpString } from '../../../src/core/codec/schema.js';
 import { ByteWriter } from '../../../src/core/codec/writer.js';
-import { ProtocolError } from '../../../src/core/errors.js';
+import { bytes, hex, protocolError } from '../../support/assertions.js';
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const bytes = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/[\s-]+/g, ''), 'hex'));
 
-/** Runs `f`, expects a ProtocolError, and returns it for further checks. */
-function protocolError(f: () => unknown): ProtocolError {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected a ProtocolError to be thrown').to.be.instanceOf(ProtocolError);
-  const err = thrown as ProtocolError;
-  expect(err.code).to.equal('ERR_PTP_PROTOCOL');
-  return err;
-}
 
 interface Scalar {
   readonly name: keyof typeof DataType;

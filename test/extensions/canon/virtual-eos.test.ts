@@ -9,25 +9,15 @@ import path from 'node:path';
 import { Camera } from '../../../src/camera.js';
 import { ObjectFormatCode } from '../../../src/core/codes/formats.js';
 import { ResponseCode } from '../../../src/core/codes/responses.js';
-import { PtpResponseError } from '../../../src/core/errors.js';
 import { canon, EosCaptureDestination, EosShutterButton, type CanonApi } from '../../../src/extensions/canon/api.js';
 import { CanonDevicePropCode as Dp, CanonOperationCode as Op, CanonResponseCode } from '../../../src/extensions/canon/codes.js';
 import type { EosEvent } from '../../../src/extensions/canon/eos-events.js';
 import { jpegDimensions } from '../../../src/responder/jpeg.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../../../src/responder/start.js';
+import { expectResponseCode } from '../../support/assertions.js';
 
 type Added = EosEvent & { kind: 'objectAdded' };
 
-async function expectResponse(promise: Promise<unknown>, code: number): Promise<void> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(PtpResponseError);
-    expect((err as PtpResponseError).responseCode.toString(16)).to.equal(code.toString(16));
-    return;
-  }
-  expect.fail(`expected response 0x${code.toString(16)}`);
-}
 
 const isJpeg = (b: Uint8Array): boolean => b[0] === 0xff && b[1] === 0xd8 && b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9;
 
@@ -106,9 +96,9 @@ for (const wire of wires) {
         // Asked for again, it is reported again.
         await eos.requestDevicePropValue(Dp.EOS_ISOSpeed);
         expect((await eos.getEvents()).map((e) => e.kind === 'propValueChanged' && e.value)).to.deep.equal([0x68]);
-        await expectResponse(eos.setDevicePropValueEx(Dp.EOS_ISOSpeed, 0x69), ResponseCode.InvalidDevicePropValue);
-        await expectResponse(eos.setDevicePropValueEx(Dp.EOS_AvailableShots, 5), ResponseCode.AccessDenied);
-        await expectResponse(eos.setDevicePropValueEx(0xd1ff, 1), ResponseCode.DevicePropNotSupported);
+        await expectResponseCode(eos.setDevicePropValueEx(Dp.EOS_ISOSpeed, 0x69), ResponseCode.InvalidDevicePropValue);
+        await expectResponseCode(eos.setDevicePropValueEx(Dp.EOS_AvailableShots, 5), ResponseCode.AccessDenied);
+        await expectResponseCode(eos.setDevicePropValueEx(0xd1ff, 1), ResponseCode.DevicePropNotSupported);
         expect(await eos.getEvents()).to.deep.equal([]);
       });
     });
@@ -165,14 +155,14 @@ for (const wire of wires) {
         expect(isJpeg(bytes)).to.equal(true);
         await eos.transferComplete(handle);
         expect((await eos.getEvents()).map((e) => e.kind)).to.deep.equal(['objectRemoved']);
-        await expectResponse(camera.getObjectInfo(handle), ResponseCode.InvalidObjectHandle);
+        await expectResponseCode(camera.getObjectInfo(handle), ResponseCode.InvalidObjectHandle);
       });
     });
 
     it('getViewFinderData: not ready before live view, a JPEG frame once EVFOutputDevice says host', async () => {
       await camera.session(async () => {
         await prepare();
-        await expectResponse(eos.getViewFinderData(), CanonResponseCode.ObjectNotReady);
+        await expectResponseCode(eos.getViewFinderData(), CanonResponseCode.ObjectNotReady);
         await eos.startLiveView();
         const frame = await eos.getViewFinderData();
         expect(isJpeg(frame)).to.equal(true);
@@ -181,7 +171,7 @@ for (const wire of wires) {
         expect(Buffer.from(next).equals(Buffer.from(frame))).to.equal(false);
         expect((await eos.getEvents()).map((e) => e.kind === 'propValueChanged' && [e.property, e.value])).to.deep.equal([[Dp.EOS_EVFOutputDevice, 2]]);
         await eos.stopLiveView();
-        await expectResponse(eos.getViewFinderData(), CanonResponseCode.ObjectNotReady);
+        await expectResponseCode(eos.getViewFinderData(), CanonResponseCode.ObjectNotReady);
       });
     });
 
@@ -205,8 +195,8 @@ for (const wire of wires) {
 
     it('an operation the 60D does not list answers OperationNotSupported', async () => {
       await camera.session(async () => {
-        await expectResponse(camera.transaction(Op.EOS_BulbStart), ResponseCode.OperationNotSupported);
-        await expectResponse(camera.transaction(Op.EOS_InitiateViewfinder), ResponseCode.OperationNotSupported);
+        await expectResponseCode(camera.transaction(Op.EOS_BulbStart), ResponseCode.OperationNotSupported);
+        await expectResponseCode(camera.transaction(Op.EOS_InitiateViewfinder), ResponseCode.OperationNotSupported);
       });
     });
   });

@@ -11,25 +11,14 @@ import { ObjectFormatCode } from '../../../src/core/codes/formats.js';
 import { ResponseCode } from '../../../src/core/codes/responses.js';
 import { DataType } from '../../../src/core/codec/datatypes.js';
 import type { ObjectInfo } from '../../../src/core/datasets/object-info.js';
-import { PtpResponseError } from '../../../src/core/errors.js';
 import { mtp, MtpObjectPropCode as P, MtpOperationCode as Op, MtpResponseCode as Rc } from '../../../src/extensions/mtp/index.js';
 import { supportedObjectProps } from '../../../src/extensions/mtp/responder.js';
 import { sampleJpeg } from '../../../src/responder/jpeg.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../../../src/responder/start.js';
+import { expectResponseCode } from '../../support/assertions.js';
 
 const ALL = 0xffffffff;
 
-/** Rejects with a PtpResponseError of `code`. */
-async function expectResponse(promise: Promise<unknown>, code: number): Promise<void> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(PtpResponseError);
-    expect((err as PtpResponseError).responseCode.toString(16)).to.equal(code.toString(16));
-    return;
-  }
-  expect.fail(`expected response 0x${code.toString(16)}`);
-}
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
@@ -105,7 +94,7 @@ for (const wire of wires) {
         expect(jpeg).to.include.members([P.ObjectFileName, P.ObjectSize, P.ParentObject, P.DateModified, P.Width, P.Height]);
         const folder = await device.getObjectPropsSupported(ObjectFormatCode.Association);
         expect(folder).to.include(P.AssociationType).and.not.include(P.Width);
-        await expectResponse(device.getObjectPropsSupported(0x3999), ResponseCode.InvalidObjectFormatCode);
+        await expectResponseCode(device.getObjectPropsSupported(0x3999), ResponseCode.InvalidObjectFormatCode);
       });
     });
 
@@ -121,7 +110,7 @@ for (const wire of wires) {
         expect((await device.getObjectPropDesc(P.ProtectionStatus, jpeg)).form).to.deep.equal({ kind: 'enum', values: [0, 1] });
         expect((await device.getObjectPropDesc(P.Width, jpeg)).form).to.deep.equal({ kind: 'range', min: 0, max: 65535, step: 1 });
         expect((await device.getObjectPropDesc(P.PersistentUniqueObjectIdentifier, jpeg)).dataType).to.equal(DataType.UINT128);
-        await expectResponse(device.getObjectPropDesc(P.Width, ObjectFormatCode.Text), Rc.Invalid_ObjectPropCode);
+        await expectResponseCode(device.getObjectPropDesc(P.Width, ObjectFormatCode.Text), Rc.Invalid_ObjectPropCode);
       });
     });
 
@@ -141,8 +130,8 @@ for (const wire of wires) {
         expect(await device.getObjectPropValue(handle, P.Height)).to.equal(48);
         expect(await device.getObjectPropValue(handle, P.Name)).to.equal('IMG_0001');
         expect(await device.getObjectPropValue(handle, P.PersistentUniqueObjectIdentifier)).to.be.a('bigint');
-        await expectResponse(device.getObjectPropValue(handle, P.AlbumName), Rc.Invalid_ObjectPropCode);
-        await expectResponse(device.getObjectPropValue(0x7777, P.ObjectFileName), ResponseCode.InvalidObjectHandle);
+        await expectResponseCode(device.getObjectPropValue(handle, P.AlbumName), Rc.Invalid_ObjectPropCode);
+        await expectResponseCode(device.getObjectPropValue(0x7777, P.ObjectFileName), ResponseCode.InvalidObjectHandle);
       });
     });
 
@@ -156,10 +145,10 @@ for (const wire of wires) {
         expect(await readFile(path.join(root, 'renamed.txt'), 'utf8')).to.equal('hello');
         expect((await camera.getObjectInfo(handle)).filename).to.equal('renamed.txt');
         for (const bad of ['../x', '..', 'a/b', '']) {
-          await expectResponse(device.setObjectPropValue(handle, P.ObjectFileName, bad), Rc.Invalid_ObjectProp_Value);
+          await expectResponseCode(device.setObjectPropValue(handle, P.ObjectFileName, bad), Rc.Invalid_ObjectProp_Value);
         }
-        await expectResponse(device.setObjectPropValue(handle, P.ObjectFileName, 'Music'), Rc.Invalid_ObjectProp_Value);
-        await expectResponse(device.setObjectPropValue(handle, P.ObjectSize, 1n), ResponseCode.AccessDenied);
+        await expectResponseCode(device.setObjectPropValue(handle, P.ObjectFileName, 'Music'), Rc.Invalid_ObjectProp_Value);
+        await expectResponseCode(device.setObjectPropValue(handle, P.ObjectSize, 1n), ResponseCode.AccessDenied);
         expect(await exists(path.join(root, 'renamed.txt'))).to.equal(true);
         expect(await exists(path.join(path.dirname(root), 'x'))).to.equal(false);
       });
@@ -217,11 +206,11 @@ for (const wire of wires) {
         expect(names.map((e) => e.value)).to.deep.equal(['IMG_0001.JPG', 'IMG_0002.JPG']);
         expect(names.every((e) => e.propertyCode === P.ObjectFileName && e.dataType === DataType.STR)).to.equal(true);
         // Errors.
-        await expectResponse(device.getObjectPropList(folder, { depth: 2 }), Rc.Specification_By_Depth_Unsupported);
-        await expectResponse(device.getObjectPropList(folder, { prop: 0, group: 1 }), Rc.Specification_By_Group_Unsupported);
-        await expectResponse(device.getObjectPropList(folder, { prop: 0xdcff }), Rc.Invalid_ObjectPropCode);
-        await expectResponse(device.getObjectPropList(folder, { prop: P.AlbumName }), Rc.ObjectProp_Not_Supported);
-        await expectResponse(device.getObjectPropList(0x7777), ResponseCode.InvalidObjectHandle);
+        await expectResponseCode(device.getObjectPropList(folder, { depth: 2 }), Rc.Specification_By_Depth_Unsupported);
+        await expectResponseCode(device.getObjectPropList(folder, { prop: 0, group: 1 }), Rc.Specification_By_Group_Unsupported);
+        await expectResponseCode(device.getObjectPropList(folder, { prop: 0xdcff }), Rc.Invalid_ObjectPropCode);
+        await expectResponseCode(device.getObjectPropList(folder, { prop: P.AlbumName }), Rc.ObjectProp_Not_Supported);
+        await expectResponseCode(device.getObjectPropList(0x7777), ResponseCode.InvalidObjectHandle);
       });
     });
 
@@ -234,7 +223,7 @@ for (const wire of wires) {
         expect(await device.getObjectReferences(notes)).to.deep.equal([]);
         await device.setObjectReferences(notes, [song, image]);
         expect(await device.getObjectReferences(notes)).to.deep.equal([song, image]);
-        await expectResponse(device.setObjectReferences(notes, [0x7777]), Rc.Invalid_ObjectReference);
+        await expectResponseCode(device.setObjectReferences(notes, [0x7777]), Rc.Invalid_ObjectReference);
         expect(await device.getObjectReferences(notes)).to.deep.equal([song, image]);
       });
     });
@@ -253,7 +242,7 @@ for (const wire of wires) {
         expect(await device.getObjectPropValue(handle, P.ObjectFileName)).to.equal('track.mp3');
         expect(await device.getObjectPropValue(handle, P.ParentObject)).to.equal(music);
         expect(await device.getObjectPropValue(handle, P.ObjectSize)).to.equal(BigInt(data.length));
-        await expectResponse(
+        await expectResponseCode(
           device.sendObjectPropList(storageId!, music, ObjectFormatCode.MP3, 1, [{ propertyCode: P.Width, value: 1 }]),
           Rc.ObjectProp_Not_Supported,
         );

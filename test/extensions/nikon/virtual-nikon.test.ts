@@ -10,24 +10,14 @@ import { Camera } from '../../../src/camera.js';
 import { EventCode } from '../../../src/core/codes/events.js';
 import { OperationCode } from '../../../src/core/codes/operations.js';
 import { ResponseCode } from '../../../src/core/codes/responses.js';
-import { PtpResponseError } from '../../../src/core/errors.js';
 import {
   nikon, NIKON_SDRAM_HANDLE, NikonDevicePropCode, NikonEventCode, NikonOperationCode as Op, NikonResponseCode,
 } from '../../../src/extensions/nikon/index.js';
 import { jpegDimensions } from '../../../src/responder/jpeg.js';
 import realCameras from '../../../src/responder/personalities/real-cameras.json' with { type: 'json' };
 import { startVirtualCamera, type RunningVirtualCamera } from '../../../src/responder/start.js';
+import { expectResponseCode } from '../../support/assertions.js';
 
-async function expectResponse(promise: Promise<unknown>, code: number): Promise<void> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(PtpResponseError);
-    expect((err as PtpResponseError).responseCode.toString(16)).to.equal(code.toString(16));
-    return;
-  }
-  expect.fail(`expected response 0x${code.toString(16)}`);
-}
 
 const isJpeg = (b: Uint8Array): boolean => b[0] === 0xff && b[1] === 0xd8 && b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9;
 
@@ -87,7 +77,7 @@ for (const wire of wires) {
         expect(jpeg.length).to.equal(info.objectCompressedSize);
         expect(isJpeg(jpeg)).to.equal(true);
         expect(jpegDimensions(jpeg)).to.deep.equal({ width: info.imagePixWidth, height: info.imagePixHeight });
-        await expectResponse(camera.getObjectInfo(NIKON_SDRAM_HANDLE), ResponseCode.InvalidObjectHandle);
+        await expectResponseCode(camera.getObjectInfo(NIKON_SDRAM_HANDLE), ResponseCode.InvalidObjectHandle);
         // Nothing of it reached the card.
         expect(await camera.getObjectHandles()).to.deep.equal([]);
         expect(await nk.getEvents()).to.deep.equal([]);
@@ -115,7 +105,7 @@ for (const wire of wires) {
           await camera.getObject(NIKON_SDRAM_HANDLE);
         }
         expect(names[0]).to.not.equal(names[1]);
-        await expectResponse(camera.getObject(NIKON_SDRAM_HANDLE), ResponseCode.InvalidObjectHandle);
+        await expectResponseCode(camera.getObject(NIKON_SDRAM_HANDLE), ResponseCode.InvalidObjectHandle);
       });
     });
 
@@ -162,7 +152,7 @@ for (const wire of wires) {
     it('live view: refused while off, frames while on, refused again after the end', async () => {
       await camera.session(async () => {
         const nk = nikon(camera);
-        await expectResponse(nk.getLiveViewImage(), NikonResponseCode.NotLiveView);
+        await expectResponseCode(nk.getLiveViewImage(), NikonResponseCode.NotLiveView);
         await nk.startLiveView({ intervalMs: 1 });
         expect(await camera.getDevicePropValue(NikonDevicePropCode.LiveViewStatus)).to.equal(1);
         const first = await nk.getLiveViewImage();
@@ -174,7 +164,7 @@ for (const wire of wires) {
         expect(first).to.not.deep.equal(frame.jpeg);
         await nk.endLiveView();
         expect(await camera.getDevicePropValue(NikonDevicePropCode.LiveViewStatus)).to.equal(0);
-        await expectResponse(nk.getLiveViewImage(), NikonResponseCode.NotLiveView);
+        await expectResponseCode(nk.getLiveViewImage(), NikonResponseCode.NotLiveView);
         const names = (await nk.getEvents()).map((e) => e.name);
         expect(names).to.deep.equal(['DevicePropChanged', 'DevicePropChanged']);
       });
@@ -185,7 +175,7 @@ for (const wire of wires) {
         const { handle } = await camera.uploadObject('a.txt', new TextEncoder().encode('hello'), { parent: 'root' });
         expect((await camera.getObjectInfo(handle)).filename).to.equal('a.txt');
         expect(new TextDecoder().decode(await camera.getObject(handle))).to.equal('hello');
-        await expectResponse(camera.getObjectInfo(0x1234567), ResponseCode.InvalidObjectHandle);
+        await expectResponseCode(camera.getObjectInfo(0x1234567), ResponseCode.InvalidObjectHandle);
         expect(camera.supportsOperation(OperationCode.GetObject)).to.equal(true);
       });
     });

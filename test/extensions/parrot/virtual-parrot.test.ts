@@ -8,23 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Camera, type CameraEvent } from '../../../src/camera.js';
 import { ResponseCode } from '../../../src/core/codes/responses.js';
-import { PtpResponseError } from '../../../src/core/errors.js';
 import {
   MagnetoCalibrationStatus as Calib, parrot, ParrotEventCode, ParrotStatusBit, statusFromMask, type Geotag,
 } from '../../../src/extensions/parrot/index.js';
 import { parrotBehaviour, SEQUOIA_READINGS, sequoiaState } from '../../../src/extensions/parrot/responder.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../../../src/responder/start.js';
+import { expectResponseCode } from '../../support/assertions.js';
 
-async function expectResponse(promise: Promise<unknown>, code: number): Promise<void> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(PtpResponseError);
-    expect((err as PtpResponseError).responseCode.toString(16)).to.equal(code.toString(16));
-    return;
-  }
-  expect.fail(`expected response 0x${code.toString(16)}`);
-}
 
 /** Collects events until `done` says so (or 5 s pass). */
 async function eventsUntil(camera: Camera, done: (seen: readonly CameraEvent[]) => boolean): Promise<CameraEvent[]> {
@@ -80,7 +70,7 @@ for (const wire of wires) {
         expect(await sequoia.getGyroscopeValues()).to.deep.equal(SEQUOIA_READINGS.imu[0]!.gyroscope);
         expect(await sequoia.getMagnetometerValues(1)).to.deep.equal(SEQUOIA_READINGS.imu[1]!.magnetometer);
         expect(await sequoia.getImuValues()).to.deep.equal(SEQUOIA_READINGS.imu[0]);
-        await expectResponse(sequoia.getAngleValues(2), ResponseCode.InvalidParameter);
+        await expectResponseCode(sequoia.getAngleValues(2), ResponseCode.InvalidParameter);
       });
     });
 
@@ -167,7 +157,7 @@ for (const wire of wires) {
         const [storageId] = await camera.getStorageIds();
         await parrot(camera).ejectStorage(storageId!);
         expect(sequoiaState(emu.device)!.ejected.has(storageId!)).to.equal(true);
-        await expectResponse(parrot(camera).ejectStorage(0x12345), ResponseCode.InvalidStorageID);
+        await expectResponseCode(parrot(camera).ejectStorage(0x12345), ResponseCode.InvalidStorageID);
       });
     });
 
@@ -178,7 +168,7 @@ for (const wire of wires) {
         await parrot(camera).sendFirmwareUpdate({ length: total, chunks: Array.from({ length: 20 }, () => chunk) });
         expect(sequoiaState(emu.device)!.firmware).to.deep.equal({ size: total });
         // A size that differs from the data is refused (the manual's Invalid_Dataset).
-        await expectResponse(
+        await expectResponseCode(
           camera.transaction(0x9213, [total + 1], { data: { length: total, chunks: Array.from({ length: 20 }, () => chunk) } }),
           ResponseCode.InvalidDataset,
         );

@@ -4,7 +4,6 @@
  * (see /work/shared/research/ptpy.md §4 and gphoto2-as-ptpip-client.md).
  */
 import { expect } from 'chai';
-import { ProtocolError } from '../../../src/core/errors.js';
 import {
   DATA_HEADER_SIZE,
   DataPhase,
@@ -19,30 +18,14 @@ import {
   type PacketFields,
   type PacketTypeCode,
 } from '../../../src/transports/ptpip/packets.js';
+import { bytes, hex, protocolError } from '../../support/assertions.js';
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const bytes = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/[\s|]+/g, ''), 'hex'));
 const u32le = (n: number): string => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n);
   return b.toString('hex');
 };
-/** UTF-16LE code units of `s` followed by the NUL unit, as hex. */
-const utf16z = (s: string): string => Buffer.from(s + '\0', 'utf16le').toString('hex');
 
-/** Runs `f`, expects a ProtocolError, and returns it for further checks. */
-function protocolError(f: () => unknown): ProtocolError {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected a ProtocolError to be thrown').to.be.instanceOf(ProtocolError);
-  const err = thrown as ProtocolError;
-  expect(err.code).to.equal('ERR_PTP_PROTOCOL');
-  return err;
-}
 
 /** Splits a whole packet into header fields and payload, checking the length field. */
 function split(packet: Uint8Array): { length: number; type: number; payload: Uint8Array } {

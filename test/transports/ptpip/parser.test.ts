@@ -18,6 +18,7 @@ import {
   type PacketTypeCode,
 } from '../../../src/transports/ptpip/packets.js';
 import { PtpIpPacketParser, type PacketParserHandlers } from '../../../src/transports/ptpip/parser.js';
+import { hex, protocolError } from '../../support/assertions.js';
 
 type DataType = typeof PacketType.Data | typeof PacketType.EndData;
 
@@ -36,7 +37,6 @@ interface Stream {
   readonly payloadStarts: readonly number[];
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -245,19 +245,6 @@ function randomChunking(rnd: () => number, length: number): number[] {
   }
 }
 
-/** Runs `f`, expects a ProtocolError, and returns it for further checks. */
-function protocolError(f: () => unknown): ProtocolError {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected a ProtocolError to be thrown').to.be.instanceOf(ProtocolError);
-  const err = thrown as ProtocolError;
-  expect(err.code).to.equal('ERR_PTP_PROTOCOL');
-  return err;
-}
 
 function header(length: number, type: number): Uint8Array {
   const out = new Uint8Array(8);
