@@ -12,6 +12,7 @@ declare module 'binary-parser' {
     int32le(name: string): this;
     uint64le(name: string): this;
     int64le(name: string): this;
+    nest(name: string, options: { type: Parser }): this;
     parse(buffer: Uint8Array): unknown;
   }
   export type { Primitive };
