@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OperationCode } from '../../src/core/codes/operations.js';
 import { ResponseCode } from '../../src/core/codes/responses.js';
 import { PtpEngine } from '../../src/core/engine.js';
@@ -20,6 +23,7 @@ import type {
 } from '../../src/core/transport.js';
 import { createInProcessPair } from '../../src/transports/in-process.js';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OP_ECHO = 0x9001; // a vendor-range operation the scripted responder echoes
 
 interface Scripted {
@@ -341,6 +345,48 @@ describe('PtpEngine', () => {
         engine.run(OperationCode.GetObject, [1], { timeoutMs: 100, dataIn: { write: () => undefined } }),
       );
       expect(err).to.be.instanceOf(TimeoutError);
+    });
+
+    it('a short per-call timeout fires on time after many calls with a long one', async () => {
+      const { engine } = await scripted(async (t) => {
+        if (t.request.code === OP_ECHO && t.request.params[0] === 99) await new Promise(() => undefined);
+        return { code: ResponseCode.OK };
+      }, 60_000);
+      await engine.openSession(1);
+      for (let i = 0; i < 20; i++) await engine.run(OP_ECHO, [i]);
+      // Mocha's own 20 s limit fails this if only the 60 s default applied.
+      const err = await rejectionOf(engine.run(OP_ECHO, [99], { timeoutMs: 50 }));
+      expect(err).to.be.instanceOf(TimeoutError);
+      expect((err as TimeoutError).timeoutMs).to.equal(50);
+    });
+
+    it('an idle engine does not keep the process alive (a script ends when its work is done)', async function () {
+      this.timeout(30_000);
+      // A child process with a 10-minute default timeout: if the idle-timeout
+      // timer held the event loop, it would not exit for ten minutes.
+      const dist = pathToFileURL(path.join(root, 'dist', 'index.js')).href;
+      const script = `
+        import { PtpEngine, createInProcessPair } from ${JSON.stringify(dist)};
+        const { initiator, responder } = createInProcessPair();
+        responder.serve(async () => ({ code: 0x2001 }));
+        await initiator.open();
+        const engine = new PtpEngine(initiator, { timeoutMs: 600000 });
+        await engine.openSession(1);
+        await engine.run(0x1001);
+        console.log('done');
+      `;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        const kill = setTimeout(() => child.kill(), 20_000);
+        child.on('exit', (c) => {
+          clearTimeout(kill);
+          resolve(c);
+        });
+      });
+      expect(out.trim()).to.equal('done');
+      expect(code, 'killed after 20 s: the engine kept the process alive').to.equal(0);
     });
   });
 
