@@ -21,6 +21,16 @@ import { PtpResponseError } from '../../core/errors.js';
 import { MtpObjectPropCode as P, MtpOperationCode as Op } from './codes.js';
 import { OBJECT_PROP_DATATYPES } from './properties.js';
 
+/** What a listing needs of an object, gathered from an ObjectPropList. */
+interface ListedProps {
+  storage: PtpValue | undefined;
+  filename: PtpValue | undefined;
+  format: PtpValue | undefined;
+  size: PtpValue | undefined;
+  parent: PtpValue | undefined;
+  modified: PtpValue | undefined;
+}
+
 const ALL = 0xffffffff;
 
 /** What the MTP API needs of a camera (any `Camera`, raw or not). */
@@ -144,19 +154,23 @@ export function mtp(camera: MtpCamera): MtpApi {
 
   const viaPropList = async (storageId: number): Promise<MtpObjectEntry[]> => {
     const elements = await getObjectPropList(ALL, { depth: ALL });
-    const byHandle = new Map<number, Partial<Record<number, PtpValue>>>();
+    // One fixed-shape record per object (objects keyed by property code
+    // numbers would be slow sparse dictionaries, for 100,000 elements).
+    const byHandle = new Map<number, ListedProps>();
     for (const e of elements) {
       let props = byHandle.get(e.objectHandle);
-      if (props === undefined) byHandle.set(e.objectHandle, (props = {}));
-      props[e.propertyCode] = e.value;
+      if (props === undefined) byHandle.set(e.objectHandle, (props = { storage: undefined, filename: undefined, format: undefined, size: undefined, parent: undefined, modified: undefined }));
+      switch (e.propertyCode) {
+        case P.StorageID: props.storage = e.value; break;
+        case P.ObjectFileName: props.filename = e.value; break;
+        case P.ObjectFormat: props.format = e.value; break;
+        case P.ObjectSize: props.size = e.value; break;
+        case P.ParentObject: props.parent = e.value; break;
+        case P.DateModified: props.modified = e.value; break;
+      }
     }
     const out: MtpObjectEntry[] = [];
-    for (const [handle, props] of byHandle) {
-      const storage = props[P.StorageID];
-      const filename = props[P.ObjectFileName];
-      const format = props[P.ObjectFormat];
-      const size = props[P.ObjectSize];
-      const parent = props[P.ParentObject];
+    for (const [handle, { storage, filename, format, size, parent, modified }] of byHandle) {
       if (typeof storage !== 'number' || typeof filename !== 'string' || typeof format !== 'number' ||
           (typeof size !== 'bigint' && typeof size !== 'number') || typeof parent !== 'number') {
         // Some devices leave properties out of the full list: ask for that object the PTP way.
@@ -165,7 +179,6 @@ export function mtp(camera: MtpCamera): MtpApi {
         continue;
       }
       if (storageId !== ALL && storage !== storageId) continue;
-      const modified = props[P.DateModified];
       out.push({
         handle, parent, storageId: storage, format, filename, size: BigInt(size),
         ...(typeof modified === 'string' && modified !== '' ? { modified } : {}),

@@ -20,7 +20,7 @@ import { ResponseCode } from '../../core/codes/responses.js';
 import { DataType, decodeValue, encodeValue, type PtpValue } from '../../core/codec/datatypes.js';
 import type { DeviceInfo } from '../../core/datasets/device-info.js';
 import { decodeObjectHandles, encodeObjectHandles } from '../../core/datasets/id-arrays.js';
-import { objectInfoFor, type ObjectInfo } from '../../core/datasets/object-info.js';
+import { objectInfoFor } from '../../core/datasets/object-info.js';
 import { encodeObjectPropDesc, type ObjectPropDesc } from '../../core/datasets/object-prop-desc.js';
 import {
   decodeObjectPropList, encodeObjectPropList, type ObjectPropListElement,
@@ -28,7 +28,7 @@ import {
 import type { PropForm } from '../../core/datasets/prop-form.js';
 import { PtpError } from '../../core/errors.js';
 import type { IncomingTransaction, TransactionResult } from '../../core/transport.js';
-import { isSafeName, ROOT_PARENT, type StoredObject } from '../../responder/object-store.js';
+import { isSafeName, ptpDate, ROOT_PARENT, type StoredObject } from '../../responder/object-store.js';
 import type {
   VirtualCamera, VirtualCameraBehaviour, VirtualOperation, VirtualOperationContext,
 } from '../../responder/virtual-camera.js';
@@ -52,6 +52,8 @@ export const MTP_DEVICE_INFO: Partial<DeviceInfo> = {
   deviceVersion: '1.0',
   serialNumber: 'PTPTSMTP00000001',
 };
+
+type Dimensions = { readonly width: number; readonly height: number };
 
 interface PropSpec {
   readonly dataType: number;
@@ -147,7 +149,7 @@ class MtpResponder {
   }
 
   #formatOf(obj: StoredObject): number {
-    return this.#store.objectInfo(obj).objectFormat;
+    return this.#store.formatOf(obj);
   }
 
   async #propsSupported(t: IncomingTransaction): Promise<TransactionResult> {
@@ -173,27 +175,35 @@ class MtpResponder {
   }
 
   /**
-   * The value of `prop` for `obj` (`info` is its ObjectInfo, made once per
-   * object); dimensions are read from a JPEG's header, as GetObjectInfo does.
+   * The value of `prop` for `obj`, whose format and (for JPEGs) pixel size the
+   * caller looked up once. Synchronous: a listing asks this for every
+   * property of thousands of objects.
    */
-  async #value(obj: StoredObject, info: ObjectInfo, prop: number): Promise<PtpValue> {
+  #value(obj: StoredObject, format: number, dims: Dimensions | undefined, prop: number): PtpValue {
     switch (prop) {
       case P.StorageID: return obj.storageId;
-      case P.ObjectFormat: return info.objectFormat;
+      case P.ObjectFormat: return format;
       case P.ProtectionStatus: return obj.protection;
       case P.ObjectSize: return obj.size;
       case P.ObjectFileName: return obj.name;
-      case P.DateCreated: return info.captureDate;
-      case P.DateModified: return info.modificationDate;
+      case P.DateCreated: return ptpDate(obj.created);
+      case P.DateModified: return ptpDate(obj.modified);
       case P.ParentObject: return obj.parent;
       case P.PersistentUniqueObjectIdentifier: return puoid(obj);
       case P.Name: return obj.isFolder || obj.name.lastIndexOf('.') <= 0 ? obj.name : obj.name.slice(0, obj.name.lastIndexOf('.'));
-      case P.AssociationType: return info.associationType;
-      case P.AssociationDesc: return info.associationDesc;
-      case P.Width: return (await this.#camera.objectInfo(obj)).imagePixWidth;
-      case P.Height: return (await this.#camera.objectInfo(obj)).imagePixHeight;
+      case P.AssociationType: return obj.isFolder ? AssociationType.GenericFolder : 0;
+      case P.AssociationDesc: return 0;
+      // As GetObjectInfo gives them: read from a JPEG's header, 0 when unknown.
+      case P.Width: return dims?.width ?? 0;
+      case P.Height: return dims?.height ?? 0;
       default: throw new Error(`no value for object property ${prop}`);
     }
+  }
+
+  /** Pixel size, when `props` asks for it. */
+  #dims(obj: StoredObject, props: readonly number[]): Dimensions | undefined | Promise<Dimensions | undefined> {
+    if (!props.includes(P.Width) && !props.includes(P.Height)) return undefined;
+    return this.#camera.imageDimensions(obj);
   }
 
   async #propValue(t: IncomingTransaction): Promise<TransactionResult> {
@@ -202,7 +212,8 @@ class MtpResponder {
     if (obj === undefined) return { code: ResponseCode.InvalidObjectHandle };
     const spec = SPECS.get(prop);
     if (spec === undefined || !supportedObjectProps(this.#formatOf(obj)).includes(prop)) return { code: Rc.Invalid_ObjectPropCode };
-    return { code: ResponseCode.OK, data: encodeValue(spec.dataType, await this.#value(obj, this.#store.objectInfo(obj), prop)) };
+    const dims = await this.#dims(obj, [prop]);
+    return { code: ResponseCode.OK, data: encodeValue(spec.dataType, this.#value(obj, this.#store.formatOf(obj), dims, prop)) };
   }
 
   /** Only ObjectFileName is writable: a rename on disk, inside the same folder. */
@@ -264,13 +275,18 @@ class MtpResponder {
     const selected = await this.#select(handle, depth);
     if (typeof selected === 'number') return { code: selected };
     const elements: ObjectPropListElement[] = [];
+    const one = [prop];
     for (const obj of selected) {
-      const info = this.#store.objectInfo(obj);
-      if (format !== 0 && info.objectFormat !== format) continue;
-      const supported = supportedObjectProps(info.objectFormat);
-      const props = prop === ALL ? supported : supported.includes(prop) ? [prop] : [];
+      const objectFormat = this.#store.formatOf(obj);
+      if (format !== 0 && objectFormat !== format) continue;
+      const supported = supportedObjectProps(objectFormat);
+      const props = prop === ALL ? supported : supported.includes(prop) ? one : [];
+      if (props.length === 0) continue;
+      // Cached after the first listing: no await per object then.
+      let dims = this.#dims(obj, props);
+      if (dims instanceof Promise) dims = await dims;
       for (const code of props) {
-        elements.push({ objectHandle: obj.handle, propertyCode: code, dataType: SPECS.get(code)!.dataType, value: await this.#value(obj, info, code) });
+        elements.push({ objectHandle: obj.handle, propertyCode: code, dataType: SPECS.get(code)!.dataType, value: this.#value(obj, objectFormat, dims, code) });
       }
     }
     return { code: ResponseCode.OK, data: encodeObjectPropList(elements) };
