@@ -375,21 +375,36 @@ export class ObjectStore {
     try {
       // Gather socket-sized chunks into 1 MiB writes: one thread-pool hop per MiB, not per
       // 64 KiB. Copied, since a source may reuse a chunk's memory once it asks for the next.
-      const buffer = new Uint8Array(1024 * 1024);
+      // Two buffers: one fills from the network while the other is written, so the
+      // upload does not stop while the disk works (memory stays at 2 MiB).
+      let buffer = new Uint8Array(1024 * 1024);
+      let spare = new Uint8Array(1024 * 1024);
+      let writing: Promise<unknown> | undefined;
       let filled = 0;
-      for await (const chunk of chunks) {
-        for (let at = 0; at < chunk.length; ) {
-          const n = Math.min(buffer.length - filled, chunk.length - at);
-          buffer.set(chunk.subarray(at, at + n), filled);
-          filled += n;
-          at += n;
-          if (filled === buffer.length) {
-            await fh.write(buffer, 0, filled);
-            filled = 0;
+      const flush = async (): Promise<void> => {
+        await writing;
+        writing = fh.write(buffer, 0, filled);
+        // Handled now (it may fail while we wait for the network); awaited at the next flush.
+        writing.catch(() => undefined);
+        [buffer, spare] = [spare, buffer];
+        filled = 0;
+      };
+      try {
+        for await (const chunk of chunks) {
+          for (let at = 0; at < chunk.length; ) {
+            const n = Math.min(buffer.length - filled, chunk.length - at);
+            buffer.set(chunk.subarray(at, at + n), filled);
+            filled += n;
+            at += n;
+            if (filled === buffer.length) await flush();
           }
         }
+        if (filled > 0) await flush();
+      } finally {
+        // Never leave a write running on a handle about to be closed.
+        await writing?.catch(() => undefined);
       }
-      if (filled > 0) await fh.write(buffer, 0, filled);
+      await writing;
       await fh.close();
       await rename(temp, target);
     } catch (err) {
