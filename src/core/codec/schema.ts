@@ -93,6 +93,7 @@ export function array<T>(element: Codec<T>): Codec<T[]> {
  * then UTF-16LE units. The empty string is the single byte 0.
  * Decoding stops at the first NUL (devices pad with garbage after it).
  */
+const stringUnits: number[] = [];
 export const ptpString: Codec<string> = {
   typeName: 'STR',
   read(r, field) {
@@ -101,15 +102,15 @@ export const ptpString: Codec<string> = {
     r.need(units * 2, field);
     const start = r.offset;
     r.offset += units * 2;
-    // PTP strings are at most 255 units: building them unit by unit beats a
-    // TextDecoder call (which crosses into C++) for names this short.
-    let out = '';
-    for (let i = 0; i < units; i++) {
-      const unit = r.view.getUint16(start + i * 2, true);
-      if (unit === 0) break;
-      out += String.fromCharCode(unit);
-    }
-    return out;
+    // PTP strings are at most 255 units: one String.fromCharCode over the
+    // units beats a TextDecoder call (which crosses into C++) for names this
+    // short, and allocates only the result (appending unit by unit made a
+    // string per unit: most of the garbage of decoding a big ObjectPropList).
+    let n = 0;
+    while (n < units && r.view.getUint16(start + n * 2, true) !== 0) n++;
+    stringUnits.length = n;
+    for (let i = 0; i < n; i++) stringUnits[i] = r.view.getUint16(start + i * 2, true);
+    return String.fromCharCode.apply(null, stringUnits);
   },
   write(w, value, field) {
     if (typeof value !== 'string') throw new ProtocolError('expected a string for STR', { field });
