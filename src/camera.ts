@@ -10,7 +10,7 @@ import { OperationCode } from './core/codes/operations.js';
 import { ResponseCode } from './core/codes/responses.js';
 import { dataTypeName, decodeValue, encodeValue, type PtpValue } from './core/codec/datatypes.js';
 import { decodeDeviceInfo, type DeviceInfo } from './core/datasets/device-info.js';
-import { decodeDevicePropDesc, type DevicePropDesc } from './core/datasets/device-prop-desc.js';
+import type { DevicePropDesc } from './core/datasets/device-prop-desc.js';
 import { decodeObjectHandles, decodeStorageIds } from './core/datasets/id-arrays.js';
 import { decodeObjectInfo, encodeObjectInfo, objectInfoFor, type ObjectInfo } from './core/datasets/object-info.js';
 import { decodeStorageInfo, type StorageInfo } from './core/datasets/storage-info.js';
@@ -19,8 +19,10 @@ import { PtpResponseError, SessionError } from './core/errors.js';
 import { bufferSink, isNodeWritableLike, webWritableSink, writableSink, type NodeWritableLike } from './core/sinks.js';
 import type { DataSink, DataSource, OperationResponse, ProgressListener, PtpEvent, Transport } from './core/transport.js';
 import { codeLayers, type Extension } from './extensions/extension.js';
+import { decodeDevicePropDescWithQuirks } from './extensions/prop-desc-quirks.js';
 import { detectExtension, findExtension, fitExtension, listExtensions } from './extensions/registry.js';
-import { resolveTransport, type TransportSpec } from './transports/resolve.js';
+import { PtpIpTransport, type PtpIpQuirksSelector } from './transports/ptpip/transport.js';
+import { resolveTransport, type ResolveTransportOptions, type TransportSpec } from './transports/resolve.js';
 
 /** An event with its name in the active extension's tables (`ObjectAdded`, `0xC1A7` ...). */
 export interface CameraEvent extends PtpEvent {
@@ -40,7 +42,12 @@ export interface CameraEvents {
 export interface CameraOpenOptions<Raw extends boolean = false> {
   /** A Transport, or `'usb'`, `'usb:VID:PID'`, `'ptpip://host[:port]'`. Default: the first USB camera. */
   readonly transport?: TransportSpec;
-  /** Impose an extension by name (`'canon'`) or object instead of detecting it from DeviceInfo. */
+  /**
+   * Impose an extension by name (`'canon'`) or object instead of detecting it
+   * from DeviceInfo. For a `ptpip://` transport it also supplies the PTP/IP
+   * quirks and GUID (else they come from the extension that recognises the
+   * camera's Init Command Ack).
+   */
   readonly extension?: string | Extension;
   /** Return undecoded dataset bytes instead of typed values. */
   readonly raw?: Raw;
@@ -159,7 +166,16 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
    * const camera = await Camera.open({ transport: 'ptpip://192.168.1.1' });
    */
   static async open<R extends boolean = false>(options: CameraOpenOptions<R> = {}): Promise<Camera<R>> {
-    const transport = await resolveTransport(options.transport);
+    // Known before connecting: an unknown name fails early, and an imposed extension's PTP/IP quirks shape the handshake.
+    let imposed: Extension | undefined;
+    try {
+      imposed = imposedExtension(options.extension);
+    } catch (err) {
+      // A transport handed in is closed as on any other failure of open().
+      if (options.transport !== undefined && typeof options.transport !== 'string') await options.transport.close().catch(() => undefined);
+      throw err;
+    }
+    const transport = await resolveTransport(options.transport, transportOptions(imposed));
     if (!transport.isOpen) await transport.open();
     try {
       const engine = new PtpEngine(transport, {
@@ -167,7 +183,7 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
         ...(options.cancelGraceMs !== undefined ? { cancelGraceMs: options.cancelGraceMs } : {}),
       });
       const info = await readDeviceInfo(engine);
-      const extension = chooseExtension(options.extension, info);
+      const extension = imposed === undefined ? detectExtension(info) : fitImposed(imposed, options.extension, info);
       return new Camera<R>(engine, (options.raw ?? false) as R, info, extension);
     } catch (err) {
       await transport.close().catch(() => undefined);
@@ -234,11 +250,23 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
       await this.#sessionClosing;
       this.#sessionOpening ??= this.engine.inSession
         ? Promise.resolve()
-        : this.engine.openSession().then(() => undefined);
+        : this.engine.openSession().then(() => this.#afterOpenSession());
       await this.#sessionOpening;
     } catch (err) {
       this.#sessionRefs--;
       this.#sessionOpening = undefined;
+      throw err;
+    }
+  }
+
+  /** The extension's PTP/IP session step; a failed step closes the session again, so the next call retries it. */
+  async #afterOpenSession(): Promise<void> {
+    const step = this.#extension.ptpip?.afterOpenSession;
+    if (step === undefined || !(this.transport instanceof PtpIpTransport)) return;
+    try {
+      await step(this);
+    } catch (err) {
+      await this.engine.closeSession().catch(() => undefined);
       throw err;
     }
   }
@@ -561,9 +589,14 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
   /** GetDevicePropDesc. Also teaches the camera the property's datatype. */
   async getDevicePropDesc(code: number, options: CallOptions = {}): Promise<Decoded<DevicePropDesc, Raw>> {
     const bytes = await this.#receive(OperationCode.GetDevicePropDesc, [code], options);
-    const desc = decodeDevicePropDesc(bytes);
+    const desc = this.#decodePropDesc(bytes);
     this.#dataTypes.set(code, desc.dataType);
     return (this.raw ? bytes : desc) as Decoded<DevicePropDesc, Raw>;
+  }
+
+  /** A DevicePropDesc read with the active extension's known descriptor defects. */
+  #decodePropDesc(bytes: Uint8Array): DevicePropDesc {
+    return decodeDevicePropDescWithQuirks(bytes, this.#extension.quirks?.devicePropDesc).desc;
   }
 
   /** The datatype of a property, asking the device once if needed. */
@@ -571,7 +604,7 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
     const known = this.#dataTypes.get(code);
     if (known !== undefined) return known;
     const bytes = await this.#receive(OperationCode.GetDevicePropDesc, [code], options);
-    const desc = decodeDevicePropDesc(bytes);
+    const desc = this.#decodePropDesc(bytes);
     this.#dataTypes.set(code, desc.dataType);
     return desc.dataType;
   }
@@ -644,18 +677,39 @@ async function readDeviceInfo(engine: PtpEngine): Promise<DeviceInfo> {
   }
 }
 
-function chooseExtension(wanted: string | Extension | undefined, info: DeviceInfo): Extension {
-  if (wanted === undefined) return detectExtension(info);
-  if (typeof wanted !== 'string') return wanted;
+/** The extension `wanted` names or is; undefined when none is imposed. */
+function imposedExtension(wanted: string | Extension | undefined): Extension | undefined {
+  if (wanted === undefined || typeof wanted !== 'string') return wanted;
   const found = findExtension(wanted);
   if (found === undefined) {
     throw new RangeError(
       `unknown extension "${wanted}"; known: ${listExtensions().map((e) => e.name).join(', ')}`,
     );
   }
-  // Imposed by name, it still gets MTP's tables beneath its own on an MTP device;
-  // an extension object is used exactly as given.
-  return fitExtension(found, info);
+  return found;
+}
+
+/**
+ * Imposed by name, an extension still gets MTP's tables beneath its own on an
+ * MTP device; an extension object is used exactly as given.
+ */
+function fitImposed(imposed: Extension, wanted: string | Extension | undefined, info: DeviceInfo): Extension {
+  return typeof wanted === 'string' ? fitExtension(imposed, info) : imposed;
+}
+
+/**
+ * PTP/IP quirks for a named `ptpip://` transport: the imposed extension's
+ * (and the GUID its vendor's app uses), else those of the extension that
+ * recognises the responder's Init Command Ack.
+ */
+function transportOptions(imposed: Extension | undefined): ResolveTransportOptions {
+  if (imposed !== undefined) {
+    const { connection, guid } = imposed.ptpip ?? {};
+    return { ptpip: { ...(connection !== undefined ? { quirks: connection } : {}), ...(guid !== undefined ? { guid } : {}) } };
+  }
+  const quirks: PtpIpQuirksSelector = (responder) =>
+    listExtensions().find((e) => e.ptpip?.recognize?.(responder) === true)?.ptpip?.connection;
+  return { ptpip: { quirks } };
 }
 
 function filterParams(storageId: number, filter: ObjectFilter): number[] {

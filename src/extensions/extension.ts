@@ -1,10 +1,13 @@
 /**
  * What a vendor extension is: its code tables (which plug into the core's
- * names), how well it fits a device, and (as the extensions issue lands) its
- * datasets, camera methods, connection quirks and responder personality.
+ * names), how well it fits a device, the defects of its devices' datasets,
+ * and what its devices need over PTP/IP. Camera methods (`canon(camera)` ...)
+ * and virtual-camera personalities live next to it in the vendor's folder.
  */
 import type { CodeTableSet } from '../core/codes/names.js';
 import type { DeviceInfo } from '../core/datasets/device-info.js';
+import type { PtpIpQuirks, PtpIpResponderIdentity } from '../transports/ptpip/transport.js';
+import type { DevicePropDescQuirk } from './prop-desc-quirks.js';
 
 /** A vendor extension. Write your own against this interface and pass it to `Camera.open({ extension })`. */
 export interface Extension {
@@ -22,6 +25,51 @@ export interface Extension {
    * Nikon bodies report 6 (Microsoft).
    */
   match(info: DeviceInfo): number;
+  /** Known defects of the vendor's datasets, decoded leniently instead of wrongly. */
+  readonly quirks?: ExtensionQuirks;
+  /** What the vendor's devices need over PTP/IP (Wi-Fi). */
+  readonly ptpip?: ExtensionPtpIp;
+}
+
+/** Dataset defects of a vendor's devices, written down as data. */
+export interface ExtensionQuirks {
+  /** DevicePropDesc datasets some of the vendor's bodies write off the standard. */
+  readonly devicePropDesc?: readonly DevicePropDescQuirk[];
+}
+
+/**
+ * What a camera needs while it is still proving itself over PTP/IP. Chosen by
+ * `Camera.open` from the imposed extension, or, when none is imposed, from the
+ * extension whose {@link recognize} accepts the responder's Init Command Ack
+ * (DeviceInfo cannot be read before the connection exists).
+ */
+export interface ExtensionPtpIp {
+  /** True if the name and GUID in an Init Command Ack are this vendor's. */
+  recognize?(responder: PtpIpResponderIdentity): boolean;
+  /**
+   * Initiator GUID (32 hex digits) to present when this extension is imposed
+   * and the caller gave none: the GUID of the vendor's own app, which cameras
+   * paired with that app accept without pairing again.
+   */
+  readonly guid?: string;
+  /** Connection-time quirks handed to the PTP/IP transport. */
+  readonly connection?: PtpIpQuirks;
+  /**
+   * Runs over PTP/IP right after OpenSession, before anything else is sent in
+   * the session (e.g. putting an EOS body under remote control).
+   */
+  afterOpenSession?(camera: SessionStepCamera): Promise<void>;
+}
+
+/** What a session step may use of the camera (any `Camera` qualifies). */
+export interface SessionStepCamera {
+  readonly deviceInfo: DeviceInfo;
+  supportsOperation(code: number): boolean;
+  transaction(
+    code: number,
+    params?: readonly number[],
+    options?: { readonly accept?: readonly number[] },
+  ): Promise<{ readonly code: number; readonly params: readonly number[] }>;
 }
 
 /** The code layers of an extension, lowest first. */

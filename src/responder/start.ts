@@ -72,8 +72,8 @@ export async function startVirtualCamera(options: StartVirtualCameraOptions = {}
       ...(options.ptpip.host !== undefined ? { host: options.ptpip.host } : {}),
       ...(options.ptpip.port !== undefined ? { port: options.ptpip.port } : {}),
       ...(options.ptpip.allowGuids !== undefined ? { allowGuids: options.ptpip.allowGuids } : {}),
-      friendlyName: `${device.deviceInfo.manufacturer} ${device.deviceInfo.model}`,
-      attach: (link) => void device.attach(link),
+      friendlyName: responderName(device.deviceInfo),
+      attach: (link) => void device.attach(link, { wire: 'ptpip' }),
       ...(options.log !== undefined ? { log: options.log } : {}),
     });
   }
@@ -97,4 +97,15 @@ export async function startVirtualCamera(options: StartVirtualCameraOptions = {}
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * The name announced in the Init Command Ack: the model, with the maker in
+ * front unless the model already names it ("Canon EOS 60D", "Nikon
+ * Corporation D750"), so an initiator can tell the vendor before DeviceInfo.
+ */
+function responderName(info: { readonly manufacturer: string; readonly model: string }): string {
+  const maker = info.manufacturer.split(/[\s.,]/)[0] ?? '';
+  if (maker !== '' && info.model.toLowerCase().includes(maker.toLowerCase())) return info.model;
+  return `${info.manufacturer} ${info.model}`.trim();
 }

@@ -32,10 +32,15 @@ import { readLimited } from './incoming.js';
 const ALL = 0xffffffff;
 const MAX_DATASET = 64 * 1024;
 
+/** How an initiator reached the camera: an in-process pair, or PTP/IP (where vendor Wi-Fi behaviour applies). */
+export type VirtualWire = 'in-process' | 'ptpip';
+
 /** What an added operation knows about the connection it serves. */
 export interface VirtualOperationContext {
   /** The session of the connection (never 0: added operations run inside a session). */
   readonly sessionId: number;
+  /** How the initiator is connected. */
+  readonly wire: VirtualWire;
   /** Sends an event to this connection only (see {@link VirtualCamera.emit} for everyone). */
   sendEvent(event: PtpEvent): void;
   /**
@@ -62,6 +67,12 @@ export interface VirtualCameraBehaviour {
   readonly events?: readonly number[];
   /** Builds the added operations for one camera (called once, when it is created). */
   operations(camera: VirtualCamera): ReadonlyMap<number, VirtualOperation>;
+  /**
+   * Runs before every in-session operation, standard or added; a result
+   * answers it instead (e.g. a body that refuses work over Wi-Fi until it is
+   * put under remote control).
+   */
+  admit?(t: IncomingTransaction, context: VirtualOperationContext): TransactionResult | undefined;
 }
 
 /** Options of {@link VirtualCamera.create}. */
@@ -100,6 +111,7 @@ export interface VirtualCameraFaults {
 
 interface Connection {
   readonly link: ResponderLink;
+  readonly wire: VirtualWire;
   sessionId: number;
   lastTransactionId: number;
   pendingObject: { storageId: number; parent: number; handle: number; info: ObjectInfo } | undefined;
@@ -171,9 +183,11 @@ export class VirtualCamera {
     return this.#deviceInfo;
   }
 
-  /** Serves one initiator over `link`. Returns a function that detaches it. */
-  attach(link: ResponderLink): () => void {
-    const c: Connection = { link, sessionId: 0, lastTransactionId: 0, pendingObject: undefined, openCapture: undefined };
+  /** Serves one initiator over `link` (reached by `wire`, default in-process). Returns a function that detaches it. */
+  attach(link: ResponderLink, options: { readonly wire?: VirtualWire } = {}): () => void {
+    const c: Connection = {
+      link, wire: options.wire ?? 'in-process', sessionId: 0, lastTransactionId: 0, pendingObject: undefined, openCapture: undefined,
+    };
     this.#connections.add(c);
     const detach = (): void => {
       if (c.openCapture !== undefined) clearInterval(c.openCapture.timer);
@@ -227,6 +241,11 @@ export class VirtualCamera {
     if (this.faults.busy !== undefined && this.faults.busy > 0) {
       this.faults.busy--;
       return { code: ResponseCode.DeviceBusy };
+    }
+    const admit = this.#options.behaviour?.admit;
+    if (admit !== undefined) {
+      const refused = admit(t, this.#context(c));
+      if (refused !== undefined) return refused;
     }
     if (handler === undefined) return { code: ResponseCode.OperationNotSupported };
     return handler(c, t);
@@ -480,6 +499,7 @@ export class VirtualCamera {
   #context(c: Connection): VirtualOperationContext {
     return {
       sessionId: c.sessionId,
+      wire: c.wire,
       sendEvent: (event) => c.link.sendEvent(event),
       prepareObject: (storageId, parent, info) => this.#prepareObject(c, storageId, parent, info),
     };

@@ -4,6 +4,7 @@ export {
   resolveTransport,
   PTPIP_DEFAULT_PORT,
   type ParsedTransportSpec,
+  type ResolveTransportOptions,
   type TransportSpec,
 } from './resolve.js';
 export * from './ptpip/index.js';

@@ -5,7 +5,7 @@
  */
 import { TransportError } from '../core/errors.js';
 import type { Transport } from '../core/transport.js';
-import { PtpIpTransport } from './ptpip/transport.js';
+import { PtpIpTransport, type PtpIpQuirks, type PtpIpQuirksSelector } from './ptpip/transport.js';
 import { firstUsbCamera } from './usb/discovery.js';
 import { UsbTransport } from './usb/transport.js';
 
@@ -37,11 +37,24 @@ export function parseTransportSpec(spec: string): ParsedTransportSpec {
   throw new TransportError(`unknown transport "${spec}": use usb, usb:VID:PID or ptpip://host[:port]`);
 }
 
-/** Resolves a transport spec; the default is the first USB camera. */
-export async function resolveTransport(spec: TransportSpec | undefined): Promise<Transport> {
+/** What a named transport is built with; the caller (`Camera.open`) fills it from the extensions. */
+export interface ResolveTransportOptions {
+  /** For `ptpip://`: connection quirks, or how to choose them from the Init Command Ack, and the GUID to present. */
+  readonly ptpip?: { readonly quirks?: PtpIpQuirks | PtpIpQuirksSelector; readonly guid?: string };
+}
+
+/** Resolves a transport spec; the default is the first USB camera. A Transport instance is used as given. */
+export async function resolveTransport(spec: TransportSpec | undefined, options: ResolveTransportOptions = {}): Promise<Transport> {
   if (spec !== undefined && typeof spec !== 'string') return spec;
   const parsed = parseTransportSpec(spec ?? 'usb');
-  if (parsed.kind === 'ptpip') return new PtpIpTransport({ host: parsed.host, port: parsed.port });
+  if (parsed.kind === 'ptpip') {
+    const { quirks, guid } = options.ptpip ?? {};
+    return new PtpIpTransport({
+      host: parsed.host, port: parsed.port,
+      ...(quirks !== undefined ? { quirks } : {}),
+      ...(guid !== undefined ? { guid } : {}),
+    });
+  }
   const device = await firstUsbCamera({
     ...(parsed.vendorId !== undefined ? { vendorId: parsed.vendorId } : {}),
     ...(parsed.productId !== undefined ? { productId: parsed.productId } : {}),

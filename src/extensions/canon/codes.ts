@@ -231,6 +231,8 @@ export const CanonResponseCode = {
   UnknownCommand: 0xa001,
   OperationRefused: 0xa005,
   LensCoverClosed: 0xa006,
+  /** ptp.h's PTP_RC_CANON_A009, unnamed; libgphoto2 reads it from InitiateReleaseControl as "already in capture mode". */
+  A009: 0xa009,
   LowBattery: 0xa101,
   ObjectNotReady: 0xa102,
   CannotMakeObject: 0xa104,

@@ -1,10 +1,12 @@
 /**
- * Canon (EOS and PowerShot): code tables and detection. Camera methods,
- * datasets and the virtual camera's Canon behaviour build on these.
+ * Canon (EOS and PowerShot): code tables, detection, descriptor quirks and
+ * PTP/IP session steps. Camera methods (`canon(camera)`), datasets and the
+ * virtual camera's Canon behaviour build on these.
  */
 import type { DeviceInfo } from '../../core/datasets/device-info.js';
 import type { Extension } from '../extension.js';
 import { matchVendor, type VendorSignature } from '../vendor-match.js';
+import { CANON_DEVICE_PROP_DESC_QUIRKS, CANON_PTPIP } from './quirks.js';
 import {
   CanonDevicePropCode,
   CanonEventCode,
@@ -33,6 +35,23 @@ export function isCanonEos(info: Pick<DeviceInfo, 'operationsSupported'>): boole
   return info.operationsSupported.includes(CanonOperationCode.EOS_GetEvent);
 }
 
+/**
+ * True if the device speaks the PowerShot-era protocol: it polls events with
+ * CheckEvent or takes remote control with InitiateReleaseControl, and lists
+ * no EOS_GetEvent. Later PowerShots (SX720 HS, G7 X Mark II ...) have EOS
+ * firmware and are {@link isCanonEos} instead.
+ */
+export function isCanonPowerShot(info: Pick<DeviceInfo, 'operationsSupported'>): boolean {
+  const ops = info.operationsSupported;
+  return !isCanonEos(info) && (ops.includes(CanonOperationCode.CheckEvent) || ops.includes(CanonOperationCode.InitiateReleaseControl));
+}
+
+/** True if a PowerShot-era device can be remote-controlled: InitiateReleaseControl and InitiateCaptureInMemory. */
+export function canPowerShotCapture(info: Pick<DeviceInfo, 'operationsSupported'>): boolean {
+  const ops = info.operationsSupported;
+  return ops.includes(CanonOperationCode.InitiateReleaseControl) && ops.includes(CanonOperationCode.InitiateCaptureInMemory);
+}
+
 /** Canon EOS and PowerShot. */
 export const canonExtension: Extension = {
   name: 'canon',
@@ -44,12 +63,18 @@ export const canonExtension: Extension = {
     format: CanonObjectFormatCode,
   },
   match: (info) => matchVendor(info, CANON_SIGNATURE),
+  quirks: { devicePropDesc: CANON_DEVICE_PROP_DESC_QUIRKS },
+  ptpip: CANON_PTPIP,
 };
+
+export { CANON_DEVICE_PROP_DESC_QUIRKS, CANON_PTPIP, eosRemoteMode } from './quirks.js';
 
 export {
   canon, EosCaptureDestination, EosEvfOutput, EosShutterButton,
-  type CanonApi, type CanonCamera, type PollEventsOptions,
+  type CanonApi, type CanonCamera, type CanonCheckEvent, type PollEventsOptions, type PowerShotCapture,
+  type PowerShotCaptureOptions, type StartRemoteOptions,
 } from './api.js';
+export { decodeChangedProperties, decodeCheckEvent, encodeChangedProperties, encodeCheckEvent } from './powershot.js';
 export {
   decodeEosEvents, encodeEosEvents, eosEventType, EOS_EVENT_TYPES, EOS_RECORD_HEADER,
   type EosAvailValues, type EosEvent, type EosEventInit, type EosObjectFields, type EosTransferFields,

@@ -23,16 +23,34 @@
  * - Operations the personality's DeviceInfo does not list answer
  *   OperationNotSupported, as the real body would (the 60D has no BulbStart
  *   or InitiateViewfinder).
+ * - Over PTP/IP the body must be put under remote control first (what
+ *   libgphoto2 and Rocc do right after OpenSession): until EOS_SetRemoteMode
+ *   sets a non-zero mode, everything but the mode, event and keep-alive
+ *   operations answers DeviceBusy. Real bodies' answer is not documented
+ *   (no client tries); the refusal makes the step observable. Closing the
+ *   session leaves remote control.
+ * - Standard properties it describes its own way (the 60D's BatteryLevel)
+ *   are answered from the behaviour's table, their descriptor written with
+ *   the body's defect byte for byte (see `CANON_DEVICE_PROP_DESC_QUIRKS`).
  * The state (modes, queue, properties) belongs to the camera, not to one
  * connection: two initiators polling GetEvent share one queue.
  */
+import { EventCode } from '../../core/codes/events.js';
 import { ObjectFormatCode } from '../../core/codes/formats.js';
+import { OperationCode } from '../../core/codes/operations.js';
+import { DevicePropCode } from '../../core/codes/properties.js';
 import { ResponseCode } from '../../core/codes/responses.js';
+import { DataType } from '../../core/codec/datatypes.js';
+import { encodeDevicePropDesc, type DevicePropDesc } from '../../core/datasets/device-prop-desc.js';
 import { PtpError } from '../../core/errors.js';
 import type { IncomingTransaction, TransactionResult } from '../../core/transport.js';
 import { sampleJpeg } from '../../responder/jpeg.js';
-import { ROOT_PARENT, type StoredObject } from '../../responder/object-store.js';
-import type { VirtualCamera, VirtualCameraBehaviour, VirtualOperation } from '../../responder/virtual-camera.js';
+import type { StoredObject } from '../../responder/object-store.js';
+import { PropertyTable } from '../../responder/device-properties.js';
+import type {
+  VirtualCamera, VirtualCameraBehaviour, VirtualOperation, VirtualOperationContext,
+} from '../../responder/virtual-camera.js';
+import { encodeDevicePropDescWithQuirk, type DevicePropDescQuirk } from '../prop-desc-quirks.js';
 import {
   CanonDevicePropCode as Dp, CanonDevicePropCode, CanonEventCode, CanonObjectFormatCode, CanonOperationCode as Op,
   CanonOperationCode, CanonResponseCode,
@@ -41,11 +59,12 @@ import { encodeEosEvents, type EosEventInit } from './eos-events.js';
 import { decodeEosPropSet, type EosPropValue } from './eos-values.js';
 import { encodeViewFinderRecords } from './live-view.js';
 import { param, readLimited } from '../../responder/incoming.js';
+import { writeCanonCapture } from './capture.js';
+import { CANON_DEVICE_PROP_DESC_QUIRKS } from './quirks.js';
 
 /** Most events kept for a GetEvent that never comes; older ones are dropped. */
 const MAX_QUEUE = 4096;
 const MAX_PROP_SET = 4096;
-const CAPTURE_FOLDERS = ['DCIM', '100CANON'] as const;
 const CAPTURE_SIZE = { width: 640, height: 480 } as const;
 const FRAME_SIZE = { width: 160, height: 120 } as const;
 
@@ -91,20 +110,54 @@ export function eosDefaultProperties(): Map<number, EosVirtualProp> {
   ]);
 }
 
-/** The Canon EOS behaviour for a recorded EOS personality. */
-export function canonEosBehaviour(): VirtualCameraBehaviour {
+/** The EOS 60D's BatteryLevel descriptor as its libgphoto2 log shows it (a UINT8 with five steps, at 50%). */
+export const EOS_60D_BATTERY_LEVEL: DevicePropDesc = {
+  propertyCode: DevicePropCode.BatteryLevel, dataType: DataType.UINT8, getSet: 0,
+  factoryDefaultValue: 50, currentValue: 50, form: { kind: 'enum', values: [100, 75, 50, 25, 0] },
+};
+
+/** Options of {@link canonEosBehaviour}. */
+export interface CanonEosBehaviourOptions {
+  /** Standard properties this body describes its own way; they replace the virtual camera's. */
+  readonly properties?: readonly DevicePropDesc[];
+  /** Descriptor defects to reproduce on the wire for those properties. */
+  readonly devicePropDescQuirks?: readonly DevicePropDescQuirk[];
+}
+
+/** What the recorded EOS 60D adds: its BatteryLevel descriptor, written with its defect. */
+export const EOS_60D_OPTIONS: CanonEosBehaviourOptions = {
+  properties: [EOS_60D_BATTERY_LEVEL],
+  devicePropDescQuirks: CANON_DEVICE_PROP_DESC_QUIRKS,
+};
+
+/** The Canon EOS behaviour for a recorded EOS personality (one behaviour per virtual camera: it holds the body's state). */
+export function canonEosBehaviour(options: CanonEosBehaviourOptions = {}): VirtualCameraBehaviour {
+  let responder: CanonEosResponder | undefined;
   return {
     codes: [{
       operation: CanonOperationCode, response: CanonResponseCode, event: CanonEventCode,
       property: CanonDevicePropCode, format: CanonObjectFormatCode,
     }],
-    operations: (camera) => new CanonEosResponder(camera).operations(),
+    operations: (camera) => {
+      responder = new CanonEosResponder(camera, options);
+      return responder.operations();
+    },
+    admit: (t, context) => responder?.admit(t, context),
   };
 }
 
+/** What an EOS body over Wi-Fi answers before it is under remote control. */
+const BEFORE_REMOTE_MODE = new Set<number>([
+  OperationCode.GetDeviceInfo, OperationCode.CloseSession,
+  Op.EOS_SetRemoteMode, Op.EOS_GetRemoteMode, Op.EOS_SetEventMode, Op.EOS_GetEvent, Op.EOS_KeepDeviceOn,
+]);
+
 class CanonEosResponder {
   readonly #camera: VirtualCamera;
+  readonly #options: CanonEosBehaviourOptions;
   readonly #props = eosDefaultProperties();
+  /** Standard properties the body describes its own way (answered before the virtual camera's). */
+  readonly #ownProps: PropertyTable;
   #queue: EosEventInit[] = [];
   #remoteMode = 0;
   #eventMode = 0;
@@ -117,8 +170,18 @@ class CanonEosResponder {
   /** Handles announced by RequestObjectTransfer and not yet completed. */
   readonly #inRam = new Set<number>();
 
-  constructor(camera: VirtualCamera) {
+  constructor(camera: VirtualCamera, options: CanonEosBehaviourOptions) {
     this.#camera = camera;
+    this.#options = options;
+    this.#ownProps = new PropertyTable(options.properties ?? []);
+  }
+
+  /** Over PTP/IP, refuses work until remote mode is set; a closed session leaves remote control. */
+  admit(t: IncomingTransaction, context: VirtualOperationContext): TransactionResult | undefined {
+    const code = t.request.code;
+    if (code === OperationCode.CloseSession) this.#remoteMode = 0;
+    if (context.wire !== 'ptpip' || this.#remoteMode !== 0 || BEFORE_REMOTE_MODE.has(code)) return undefined;
+    return { code: ResponseCode.DeviceBusy };
   }
 
   operations(): ReadonlyMap<number, VirtualOperation> {
@@ -180,13 +243,44 @@ class CanonEosResponder {
       [Op.EOS_PCHDDCapacity, async () => ok()],
       [Op.EOS_TransferComplete, (t) => this.#transferComplete(param(t, 0))],
     ]);
+    const own = this.#ownPropertyOperations();
     // Answer only what the worn DeviceInfo lists (it is known once the camera is built).
     const gated = new Map<number, VirtualOperation>();
     for (const [code, op] of ops) {
       gated.set(code, (t, context) =>
         this.#camera.deviceInfo.operationsSupported.includes(code) ? op(t, context) : Promise.resolve({ code: ResponseCode.OperationNotSupported }));
     }
+    for (const [code, op] of own) gated.set(code, op);
     return gated;
+  }
+
+  /** Get/Set of the standard properties the body describes its own way; the rest go to the virtual camera's table. */
+  #ownPropertyOperations(): ReadonlyMap<number, VirtualOperation> {
+    if (this.#ownProps.codes().length === 0) return new Map();
+    const tableOf = (code: number): PropertyTable => (this.#ownProps.has(code) ? this.#ownProps : this.#camera.properties);
+    return new Map<number, VirtualOperation>([
+      [OperationCode.GetDevicePropDesc, async (t) => {
+        const desc = tableOf(param(t, 0)).desc(param(t, 0));
+        if (desc === undefined) return { code: ResponseCode.DevicePropNotSupported };
+        const quirk = this.#ownProps.has(desc.propertyCode)
+          ? this.#options.devicePropDescQuirks?.find((q) => q.property === desc.propertyCode && q.declared === desc.dataType)
+          : undefined;
+        return { code: ResponseCode.OK, data: quirk !== undefined && desc.form.kind === 'enum' ? encodeDevicePropDescWithQuirk(desc, quirk) : encodeDevicePropDesc(desc) };
+      }],
+      [OperationCode.GetDevicePropValue, async (t) => {
+        const value = tableOf(param(t, 0)).encodedValue(param(t, 0));
+        return value === undefined ? { code: ResponseCode.DevicePropNotSupported } : { code: ResponseCode.OK, data: value };
+      }],
+      [OperationCode.SetDevicePropValue, async (t) => {
+        const code = param(t, 0);
+        const bytes = await readLimited(t.data, MAX_PROP_SET);
+        if (bytes === undefined) return { code: ResponseCode.InvalidDevicePropFormat };
+        const r = tableOf(code).setEncoded(code, bytes);
+        if (!r.ok) return { code: r.code };
+        for (const changed of r.changed) setImmediate(() => this.#camera.emit({ code: EventCode.DevicePropChanged, params: [changed] }));
+        return ok();
+      }],
+    ]);
   }
 
   #push(event: EosEventInit): void {
@@ -237,27 +331,15 @@ class CanonEosResponder {
 
   /** Takes a picture; returns the response code for the operation that caused it. */
   async #release(): Promise<number> {
-    const store = this.#camera.store;
-    const storageId = store.storageIds()[0];
-    if (storageId === undefined) return ResponseCode.StoreNotAvailable;
-    if (store.isReadOnly(storageId)) return ResponseCode.StoreReadOnly;
     const toHost = this.#props.get(Dp.EOS_CaptureDestination)?.value === 4;
-    let parent = 0;
-    for (const name of CAPTURE_FOLDERS) {
-      const existing = (await store.list(storageId, parent === 0 ? ROOT_PARENT : parent)).find((o) => o.name === name);
-      const folder = existing ?? (await store.createFolder(storageId, parent, name));
-      if (existing === undefined) this.#announce(folder, ObjectFormatCode.Association);
-      parent = folder.handle;
-    }
-    const n = ++this.#captures;
-    const name = await this.#freeName(storageId, parent, n);
-    const image = sampleJpeg(CAPTURE_SIZE.width, CAPTURE_SIZE.height, n);
-    const obj = await store.writeFile(storageId, parent, name, (async function* () {
-      yield image;
-    })());
+    const shot = await writeCanonCapture(this.#camera, this.#captures, CAPTURE_SIZE);
+    if (typeof shot === 'number') return shot;
+    this.#captures = shot.number;
+    for (const folder of shot.folders) this.#announce(folder, ObjectFormatCode.Association);
+    const obj = shot.file;
     if (toHost) {
       this.#inRam.add(obj.handle);
-      this.#push({ kind: 'requestObjectTransfer', handle: obj.handle, format: ObjectFormatCode.ExifJpeg, size: Number(obj.size), filename: name });
+      this.#push({ kind: 'requestObjectTransfer', handle: obj.handle, format: ObjectFormatCode.ExifJpeg, size: Number(obj.size), filename: obj.name });
     } else {
       this.#announce(obj, ObjectFormatCode.ExifJpeg);
     }
@@ -269,16 +351,6 @@ class CanonEosResponder {
       kind: 'objectAdded', handle: obj.handle, storageId: obj.storageId, format, size: Number(obj.size),
       parent: obj.parent, filename: obj.name,
     });
-  }
-
-  async #freeName(storageId: number, parent: number, n: number): Promise<string> {
-    for (let i = n; ; i++) {
-      const name = `IMG_${String(i % 10000).padStart(4, '0')}.JPG`;
-      if (!(await this.#camera.store.exists(storageId, parent, name))) {
-        this.#captures = i;
-        return name;
-      }
-    }
   }
 
   async #viewFinderData(): Promise<TransactionResult> {

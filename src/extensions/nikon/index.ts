@@ -1,10 +1,11 @@
 /**
  * Nikon: code tables, detection, datasets (GetEvent list, vendor property
- * codes, live view frames) and the camera methods (`nikon(camera)`).
+ * codes, live view frames), PTP/IP quirks and the camera methods (`nikon(camera)`).
  */
 import type { Extension } from '../extension.js';
 import { matchVendor, type VendorSignature } from '../vendor-match.js';
 import { NikonDevicePropCode, NikonEventCode, NikonOperationCode, NikonResponseCode } from './codes.js';
+import { NIKON_PTPIP } from './quirks.js';
 
 export { NikonDevicePropCode, NikonDevicePropCodeEx, NikonEventCode, NikonOperationCode, NikonResponseCode } from './codes.js';
 
@@ -25,7 +26,10 @@ export const nikonExtension: Extension = {
     property: NikonDevicePropCode,
   },
   match: (info) => matchVendor(info, NIKON_SIGNATURE),
+  ptpip: NIKON_PTPIP,
 };
+
+export { NIKON_PTPIP, NIKON_WIFI_GUID } from './quirks.js';
 
 export {
   decodeNikonEvents, decodeVendorPropCodes, encodeNikonEvents, encodeVendorPropCodes, splitLiveViewImage,

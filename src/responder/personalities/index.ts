@@ -5,8 +5,10 @@
  * and DeviceInfo handling are exercised against what real devices report.
  * Vendor behaviour comes with the vendor extensions as a
  * `VirtualCameraBehaviour` (extra operations): `mtp` is a generic MTP media
- * player with object properties; a recorded device's personality answers
- * with plain PTP behaviour until its extension brings one.
+ * player with object properties; recorded Canon EOS bodies wear the EOS
+ * behaviour, recorded PowerShots with remote capture the PowerShot one, the
+ * D750 Nikon's and the Sequoia Parrot's; any other recorded device answers
+ * with plain PTP behaviour.
  */
 import { readFile } from 'node:fs/promises';
 import type { DeviceInfo } from '../../core/datasets/device-info.js';
@@ -44,6 +46,8 @@ export interface Personality {
 /** Names the issue promises that differ from the fixture file names. */
 const ALIASES: Readonly<Record<string, string>> = {
   'canon-eos-60d': 'canon-eos60d',
+  // A PowerShot of the pre-EOS protocol with remote capture, viewfinder and GetChanges.
+  'canon-powershot': 'canon-powershot-a520',
 };
 
 const recorded = realCameras as readonly RecordedDeviceInfo[];
@@ -52,7 +56,7 @@ function nameOf(r: RecordedDeviceInfo): string {
   return r.source.replace(/\.[a-z]+$/i, '');
 }
 
-/** Names of every built-in personality: `ptp`, `mtp` (a generic MTP media player) and one per recorded device. */
+/** Names of every built-in personality: `ptp`, `mtp` (a generic MTP media player) and one per recorded device (aliases such as `canon-powershot` resolve too). */
 export function personalityNames(): string[] {
   return ['ptp', 'mtp', ...recorded.map(nameOf)];
 }
@@ -101,7 +105,17 @@ export async function resolvePersonality(spec: string): Promise<Personality> {
         (close.length > 0 ? `; similar: ${close.join(', ')}` : `; e.g. ptp, sony-a6000, canon-eos-60d, nikon-d750 (${personalityNames().length} in all)`),
     );
   }
-  if (/canon/i.test(found.manufacturer ?? '') && found.operationsSupported.includes(0x9116 /* EOS_GetEvent */)) return { ...fromRecorded(found), behaviour: (await import('../../extensions/canon/responder.js')).canonEosBehaviour() };
+  if (/canon/i.test(found.manufacturer ?? '')) {
+    const ops = found.operationsSupported;
+    if (ops.includes(0x9116 /* EOS_GetEvent */)) {
+      const eos = await import('../../extensions/canon/responder.js');
+      // The 60D's BatteryLevel descriptor goes out with its recorded defect.
+      return { ...fromRecorded(found), behaviour: eos.canonEosBehaviour(nameOf(found) === 'canon-eos60d' ? eos.EOS_60D_OPTIONS : {}) };
+    }
+    if (ops.includes(0x9008 /* InitiateReleaseControl */) && ops.includes(0x9013 /* CheckEvent */)) {
+      return { ...fromRecorded(found), behaviour: (await import('../../extensions/canon/powershot-responder.js')).canonPowerShotBehaviour() };
+    }
+  }
   if (nameOf(found) === 'nikon-d750') return { ...fromRecorded(found), behaviour: nikonBehaviour() };
   if (nameOf(found) === 'parrot-sequoia') return { ...fromRecorded(found), behaviour: parrotBehaviour() };
   return fromRecorded(found);

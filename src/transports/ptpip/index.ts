@@ -1,4 +1,6 @@
-export { PtpIpTransport, type PtpIpQuirks, type PtpIpTransportOptions } from './transport.js';
+export {
+  PtpIpTransport, type PtpIpQuirks, type PtpIpQuirksSelector, type PtpIpResponderIdentity, type PtpIpTransportOptions,
+} from './transport.js';
 export { PtpIpServer, type PtpIpServerOptions } from './server.js';
 export { PtpIpInitFailError } from './errors.js';
 export { defaultGuid, formatGuid, parseGuid } from './guid.js';

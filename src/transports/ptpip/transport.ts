@@ -31,6 +31,21 @@ export interface PtpIpQuirks {
   afterConnect?(transport: PtpIpTransport): Promise<void>;
 }
 
+/** Who answered the Init Command Request: all that is known of a camera before DeviceInfo. */
+export interface PtpIpResponderIdentity {
+  /** Friendly name from the Init Command Ack. */
+  readonly name: string;
+  /** Responder GUID from the Init Command Ack. */
+  readonly guid: Uint8Array;
+}
+
+/**
+ * Picks the quirks once the responder has introduced itself, before the event
+ * channel opens (so a quirk can still shape it). The transport knows no
+ * vendor: the caller (`Camera.open`) asks the extensions.
+ */
+export type PtpIpQuirksSelector = (responder: PtpIpResponderIdentity) => PtpIpQuirks | undefined;
+
 /** Options of {@link PtpIpTransport}. */
 export interface PtpIpTransportOptions {
   /** Host name, IPv4 or IPv6 address (without brackets). */
@@ -45,13 +60,16 @@ export interface PtpIpTransportOptions {
   readonly friendlyName?: string;
   /** Time allowed for TCP connect and each handshake step. Default 10000 ms. */
   readonly connectTimeoutMs?: number;
-  readonly quirks?: PtpIpQuirks;
+  /** Quirks to apply, or a function choosing them from the Init Command Ack. */
+  readonly quirks?: PtpIpQuirks | PtpIpQuirksSelector;
 }
 
 interface Pending {
   readonly request: OperationRequest;
   readonly phases: TransactionPhases;
   receiver: DataPhaseReceiver | undefined;
+  /** Sends Cancel for it (once). */
+  abort(): void;
   resolve(r: OperationResponse): void;
   reject(e: unknown): void;
 }
@@ -69,12 +87,15 @@ export class PtpIpTransport implements Transport {
   connectionNumber = 0;
   responderName = '';
   responderGuid: Uint8Array = new Uint8Array(16);
+  /** The quirks in force since the last handshake (undefined: none). */
+  quirks: PtpIpQuirks | undefined;
 
   readonly #options: PtpIpTransportOptions;
   #cmd: PacketChannel | undefined;
   #evt: PacketChannel | undefined;
   #open = false;
   #pending: Pending | undefined;
+  readonly #abortListened = new WeakSet<AbortSignal>();
   /** Transactions we cancelled: their late packets are dropped, not treated as errors. */
   readonly #cancelled = new Set<number>();
   readonly #eventListeners = new Listeners<[PtpEvent]>();
@@ -125,8 +146,10 @@ export class PtpIpTransport implements Transport {
       this.connectionNumber = ack.connectionNumber;
       this.responderName = ack.friendlyName;
       this.responderGuid = ack.guid;
+      const quirks = this.#options.quirks;
+      this.quirks = typeof quirks === 'function' ? quirks({ name: ack.friendlyName, guid: ack.guid }) : quirks;
 
-      const delay = this.#options.quirks?.eventChannelDelayMs ?? 0;
+      const delay = this.quirks?.eventChannelDelayMs ?? 0;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       const evtSocket = await this.#connect(this.eventPort, timeoutMs, signal);
       this.#evt = this.#channel(evtSocket, 'event');
@@ -138,7 +161,7 @@ export class PtpIpTransport implements Transport {
       if (evAck.type === PacketType.InitFail) throw new PtpIpInitFailError(evAck.reason, 'event');
       if (this.#handshakeFailure !== undefined) throw this.#handshakeFailure;
       this.#open = true;
-      await this.#options.quirks?.afterConnect?.(this);
+      await this.quirks?.afterConnect?.(this);
     } catch (err) {
       this.#open = false;
       this.#cmd?.close();
@@ -344,18 +367,15 @@ export class PtpIpTransport implements Transport {
         request,
         phases,
         receiver: undefined,
+        abort: onAbort,
         resolve: (r) => {
-          signal?.removeEventListener('abort', onAbort);
           if (signal?.aborted === true) reject(signal.reason);
           else resolve(r);
         },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(signal?.aborted === true ? signal.reason : e);
-        },
+        reject: (e) => reject(signal?.aborted === true ? signal.reason : e),
       };
       this.#pending = pending;
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal !== undefined) this.#listenForAbort(signal);
       const send = async (): Promise<void> => {
         // A request and a small data phase leave in one writev.
         const small = isSmallDataPhase(phases.dataOut);
@@ -388,6 +408,21 @@ export class PtpIpTransport implements Transport {
     });
   }
 
+  /**
+   * One listener per signal, kept for its life, acting on whichever transaction
+   * carries it then: the engine passes the same signal call after call, and
+   * adding and removing an EventTarget listener per call was a measurable
+   * share of a small round trip.
+   */
+  #listenForAbort(signal: AbortSignal): void {
+    if (this.#abortListened.has(signal)) return;
+    this.#abortListened.add(signal);
+    signal.addEventListener('abort', () => {
+      const pending = this.#pending;
+      if (pending?.phases.signal === signal) pending.abort();
+    }, { once: true });
+  }
+
   onEvent(listener: (event: PtpEvent) => void): () => void {
     return this.#eventListeners.add(listener);
   }
@@ -407,9 +442,17 @@ export class PtpIpTransport implements Transport {
     await this.open();
   }
 
-  /** Sends a Probe Request on the event channel (a keep-alive some cameras expect). */
-  async probe(): Promise<void> {
-    await this.#evt?.send(PacketType.ProbeRequest, {});
+  /**
+   * Sends a Probe Request on the event channel (a keep-alive some cameras
+   * expect). With `awaitResponse`, resolves once the Probe Response is back
+   * (a quirk's `afterConnect` uses it to finish the handshake in step).
+   */
+  async probe(options: { readonly awaitResponse?: boolean; readonly timeoutMs?: number } = {}): Promise<void> {
+    const answered = options.awaitResponse === true
+      ? this.#await((p) => p.type === PacketType.ProbeResponse, options.timeoutMs ?? this.#options.connectTimeoutMs ?? 10_000, 'Probe Response', undefined)
+      : undefined;
+    // Together, so a failed send leaves no unhandled wait behind.
+    await Promise.all([this.#evt?.send(PacketType.ProbeRequest, {}), answered]);
   }
 }
 
