@@ -13,6 +13,7 @@ declare module 'binary-parser' {
     uint64le(name: string): this;
     int64le(name: string): this;
     nest(name: string, options: { type: Parser }): this;
+    compile(): void;
     parse(buffer: Uint8Array): unknown;
   }
   export type { Primitive };
