@@ -20,7 +20,7 @@ import { bufferSink, isNodeWritableLike, webWritableSink, writableSink, type Nod
 import type { DataSink, DataSource, OperationResponse, ProgressListener, PtpEvent, Transport } from './core/transport.js';
 import { codeLayers, type Extension } from './extensions/extension.js';
 import { decodeDevicePropDescWithQuirks } from './extensions/prop-desc-quirks.js';
-import { detectExtension, findExtension, fitExtension, listExtensions } from './extensions/registry.js';
+import { bestExtension, findExtension, fitExtension, listExtensions } from './extensions/registry.js';
 import { PtpIpTransport, type PtpIpQuirksSelector } from './transports/ptpip/transport.js';
 import { resolveTransport, type ResolveTransportOptions, type TransportSpec } from './transports/resolve.js';
 
@@ -45,8 +45,10 @@ export interface CameraOpenOptions<Raw extends boolean = false> {
   /**
    * Impose an extension by name (`'canon'`) or object instead of detecting it
    * from DeviceInfo. For a `ptpip://` transport it also supplies the PTP/IP
-   * quirks and GUID (else they come from the extension that recognises the
-   * camera's Init Command Ack).
+   * quirks and GUID (else they come from an extension whose `ptpip.recognize`
+   * accepts the camera's Init Command Ack, if any). An object is used exactly
+   * as given; a name gets MTP's code tables beneath it on an MTP device, as
+   * detection does.
    */
   readonly extension?: string | Extension;
   /** Return undecoded dataset bytes instead of typed values. */
@@ -135,6 +137,8 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
   readonly raw: Raw;
   #deviceInfo: DeviceInfo;
   #extension: Extension;
+  /** What `#extension` was fitted from, to fit again to a new DeviceInfo; undefined for an extension object imposed as is. */
+  readonly #unfitted: Extension | undefined;
   #dataTypes = new Map<number, number>();
   #sessionRefs = 0;
   #sessionOpening: Promise<void> | undefined;
@@ -142,14 +146,15 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
   #closed = false;
   #unsubscribe: Array<() => void> = [];
 
-  private constructor(engine: PtpEngine, raw: Raw, deviceInfo: DeviceInfo, extension: Extension) {
+  private constructor(engine: PtpEngine, raw: Raw, deviceInfo: DeviceInfo, chosen: { extension: Extension; unfitted: Extension | undefined }) {
     super();
     this.engine = engine;
     this.transport = engine.transport;
     this.raw = raw;
     this.#deviceInfo = deviceInfo;
-    this.#extension = extension;
-    engine.codeNames = new CodeNames(codeLayers(extension));
+    this.#extension = chosen.extension;
+    this.#unfitted = chosen.unfitted;
+    engine.codeNames = new CodeNames(codeLayers(chosen.extension));
     this.#unsubscribe.push(
       engine.onEvent((e) => this.emit('event', { ...e, name: engine.codeNames.name('event', e.code) })),
       this.transport.onDisconnect((err) => {
@@ -176,22 +181,22 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
       throw err;
     }
     const transport = await resolveTransport(options.transport, transportOptions(imposed));
-    if (!transport.isOpen) await transport.open();
     try {
+      // Inside the try: a transport whose open() fails half-way (one channel up, an interface claimed) is closed too.
+      if (!transport.isOpen) await transport.open();
       const engine = new PtpEngine(transport, {
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.cancelGraceMs !== undefined ? { cancelGraceMs: options.cancelGraceMs } : {}),
       });
       const info = await readDeviceInfo(engine);
-      const extension = imposed === undefined ? detectExtension(info) : fitImposed(imposed, options.extension, info);
-      return new Camera<R>(engine, (options.raw ?? false) as R, info, extension);
+      return new Camera<R>(engine, (options.raw ?? false) as R, info, chooseExtension(imposed, typeof options.extension === 'string', info));
     } catch (err) {
       await transport.close().catch(() => undefined);
       throw err;
     }
   }
 
-  /** DeviceInfo as read when the camera was opened (refreshed by {@link getDeviceInfo}). */
+  /** DeviceInfo as read when the camera was opened (refreshed by {@link refreshDeviceInfo} and {@link getDeviceInfo}). */
   get deviceInfo(): DeviceInfo {
     return this.#deviceInfo;
   }
@@ -262,12 +267,17 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
   /** The extension's PTP/IP session step; a failed step closes the session again, so the next call retries it. */
   async #afterOpenSession(): Promise<void> {
     const step = this.#extension.ptpip?.afterOpenSession;
+    // The steps are what bodies need over Wi-Fi; the Transport interface does not say which wire it is, the class does.
     if (step === undefined || !(this.transport instanceof PtpIpTransport)) return;
     try {
       await step(this);
     } catch (err) {
       await this.engine.closeSession().catch(() => undefined);
-      throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new SessionError(
+        `the ${this.#extension.name} extension's PTP/IP step after OpenSession failed, so the session was closed again: ${why}`,
+        { cause: err },
+      );
     }
   }
 
@@ -395,11 +405,39 @@ export class Camera<Raw extends boolean = false> extends EventEmitter<CameraEven
 
   // ---- device ----
 
-  /** GetDeviceInfo. Also refreshes {@link deviceInfo}. */
+  /** GetDeviceInfo. Also refreshes {@link deviceInfo}, as {@link refreshDeviceInfo} does. */
   async getDeviceInfo(options: CallOptions = {}): Promise<Decoded<DeviceInfo, Raw>> {
     const bytes = await this.#receive(OperationCode.GetDeviceInfo, [], options);
-    this.#deviceInfo = decodeDeviceInfo(bytes);
+    this.#adoptDeviceInfo(decodeDeviceInfo(bytes));
     return (this.raw ? bytes : this.#deviceInfo) as Decoded<DeviceInfo, Raw>;
+  }
+
+  /**
+   * Reads DeviceInfo again and makes it {@link deviceInfo}, so that
+   * {@link supportsOperation} answers from what the device lists now. Some
+   * bodies change it with their mode: libgphoto2 reads it again after a
+   * PowerShot's InitiateReleaseControl and an EOS M's SetRemoteMode (the Canon
+   * API and session step call this there). The extension stays the same; its
+   * code tables are fitted to the new DeviceInfo again (MTP's beneath the
+   * vendor's if the device now speaks MTP) unless an extension object was
+   * imposed, which is used exactly as given. Decoded in raw mode too.
+   * @example
+   * await camera.refreshDeviceInfo();
+   * if (camera.supportsOperation(0x901a)) ...
+   */
+  async refreshDeviceInfo(options: CallOptions = {}): Promise<DeviceInfo> {
+    const bytes = await this.#receive(OperationCode.GetDeviceInfo, [], options);
+    this.#adoptDeviceInfo(decodeDeviceInfo(bytes));
+    return this.#deviceInfo;
+  }
+
+  #adoptDeviceInfo(info: DeviceInfo): void {
+    this.#deviceInfo = info;
+    if (this.#unfitted === undefined) return;
+    const fitted = fitExtension(this.#unfitted, info);
+    if (fitted === this.#extension) return;
+    this.#extension = fitted;
+    this.engine.codeNames = new CodeNames(codeLayers(fitted));
   }
 
   /** ResetDevice: the device closes the session. */
@@ -677,6 +715,22 @@ async function readDeviceInfo(engine: PtpEngine): Promise<DeviceInfo> {
   }
 }
 
+/**
+ * The camera's extension: an extension object imposed is used exactly as
+ * given; one imposed by name, or detected, is fitted to the device (MTP's
+ * tables beneath it on an MTP device) and remembered unfitted, to fit again
+ * when DeviceInfo changes.
+ */
+function chooseExtension(
+  imposed: Extension | undefined,
+  byName: boolean,
+  info: DeviceInfo,
+): { extension: Extension; unfitted: Extension | undefined } {
+  if (imposed !== undefined && !byName) return { extension: imposed, unfitted: undefined };
+  const unfitted = imposed ?? bestExtension(info);
+  return { extension: fitExtension(unfitted, info), unfitted };
+}
+
 /** The extension `wanted` names or is; undefined when none is imposed. */
 function imposedExtension(wanted: string | Extension | undefined): Extension | undefined {
   if (wanted === undefined || typeof wanted !== 'string') return wanted;
@@ -687,14 +741,6 @@ function imposedExtension(wanted: string | Extension | undefined): Extension | u
     );
   }
   return found;
-}
-
-/**
- * Imposed by name, an extension still gets MTP's tables beneath its own on an
- * MTP device; an extension object is used exactly as given.
- */
-function fitImposed(imposed: Extension, wanted: string | Extension | undefined, info: DeviceInfo): Extension {
-  return typeof wanted === 'string' ? fitExtension(imposed, info) : imposed;
 }
 
 /**

@@ -26,10 +26,11 @@ export {
 export type { VirtualCameraBehaviour, VirtualOperation, VirtualOperationContext, VirtualWire } from './responder/virtual-camera.js';
 export { MTP_DEVICE_INFO, mtpBehaviour, supportedObjectProps } from './extensions/mtp/responder.js';
 export {
-  canonEosBehaviour, eosDefaultProperties, EOS_60D_BATTERY_LEVEL, EOS_60D_OPTIONS,
-  type CanonEosBehaviourOptions, type EosVirtualProp,
+  canonEosBehaviour, eosDefaultProperties, type CanonEosBehaviourOptions, type EosVirtualProp,
 } from './extensions/canon/responder.js';
-export { canonPowerShotBehaviour } from './extensions/canon/powershot-responder.js';
+export {
+  canonPowerShotBehaviour, type CanonPowerShotBehaviour, type CanonPowerShotBehaviourOptions,
+} from './extensions/canon/powershot-responder.js';
 export { nikonBehaviour, VIRTUAL_LIVE_VIEW_HEADER_SIZE, type NikonBehaviourOptions } from './extensions/nikon/responder.js';
 export {
   parrotBehaviour, sequoiaState, SEQUOIA_READINGS, type ParrotBehaviourOptions, type SequoiaState, type VirtualImu,

@@ -3,6 +3,9 @@ import { Camera } from '../src/camera.js';
 import { OperationCode } from '../src/core/codes/operations.js';
 import { ResponseCode } from '../src/core/codes/responses.js';
 import { encodeDeviceInfo, type DeviceInfo } from '../src/core/datasets/device-info.js';
+import { TransportError } from '../src/core/errors.js';
+import type { Transport } from '../src/core/transport.js';
+import type { Extension } from '../src/extensions/extension.js';
 import { createInProcessPair } from '../src/transports/in-process.js';
 
 const INFO: DeviceInfo = {
@@ -54,5 +57,102 @@ describe('Camera.open with a device that wants a session for GetDeviceInfo', () 
     }
     expect((err as { responseName?: string }).responseName).to.equal('GeneralError');
     expect(initiator.isOpen).to.equal(false);
+  });
+});
+
+describe('Camera.open with a transport whose open() fails', () => {
+  it('closes the transport it was handed (a half-open link is not left behind) and rethrows', async () => {
+    const { initiator } = createInProcessPair();
+    let closes = 0;
+    const failure = new TransportError('claimed the interface, then the endpoint failed');
+    const transport: Transport = {
+      description: 'half-open',
+      get isOpen() {
+        return false;
+      },
+      open: () => Promise.reject(failure),
+      close: async () => {
+        closes++;
+      },
+      transaction: (request, phases) => initiator.transaction(request, phases),
+      onEvent: (listener) => initiator.onEvent(listener),
+      onDisconnect: (listener) => initiator.onDisconnect(listener),
+      cancel: (id) => initiator.cancel(id),
+      reset: () => initiator.reset(),
+    };
+    let err: unknown;
+    try {
+      await Camera.open({ transport });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.equal(failure);
+    expect(closes).to.equal(1);
+  });
+});
+
+describe('Camera.refreshDeviceInfo', () => {
+  const CANON: DeviceInfo = {
+    ...INFO, vendorExtensionId: 0x0b, vendorExtensionDesc: '', manufacturer: 'Canon Inc.', model: 'Canon PowerShot A520',
+    operationsSupported: [0x1001, 0x1002, 0x1003, 0x9013 /* CheckEvent */],
+  };
+  /** A body that lists more once a vendor operation (0x9008, InitiateReleaseControl) has run, MTP's object properties among them. */
+  function modalBody(): { initiator: Transport; reads: () => number } {
+    const { initiator, responder } = createInProcessPair();
+    let remote = false;
+    let reads = 0;
+    responder.serve(async (t) => {
+      const { code } = t.request;
+      if (code === OperationCode.GetDeviceInfo) {
+        reads++;
+        const info = remote
+          ? { ...CANON, vendorExtensionDesc: 'microsoft.com: 1.0', operationsSupported: [...CANON.operationsSupported, 0x901a, 0x9801] }
+          : CANON;
+        return { code: ResponseCode.OK, data: encodeDeviceInfo(info) };
+      }
+      if (code === 0x9008) remote = true;
+      return { code: ResponseCode.OK };
+    });
+    return { initiator, reads: () => reads };
+  }
+
+  it('reads DeviceInfo again: supportsOperation answers from the new list, and the detected extension gets MTP beneath it', async () => {
+    const body = modalBody();
+    const camera = await Camera.open({ transport: body.initiator });
+    try {
+      expect(camera.extension.name).to.equal('canon');
+      expect(camera.supportsOperation(0x901a)).to.equal(false);
+      expect(camera.codeNames.name('operation', 0x9801)).to.equal(undefined);
+      await camera.session(async () => {
+        await camera.transaction(0x9008);
+        const info = await camera.refreshDeviceInfo();
+        expect(info).to.equal(camera.deviceInfo);
+      });
+      expect(body.reads()).to.equal(2);
+      expect(camera.supportsOperation(0x901a)).to.equal(true);
+      expect(camera.extension.name).to.equal('canon');
+      // Now an MTP device: MTP's names beneath Canon's, Canon's winning where they collide.
+      expect(camera.codeNames.name('operation', 0x9801)).to.equal('GetObjectPropsSupported');
+      expect(camera.codeNames.name('operation', 0x9013)).to.equal('CheckEvent');
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('leaves an imposed extension object as given', async () => {
+    const body = modalBody();
+    const mine: Extension = { name: 'mine', codes: { operation: { MyCheck: 0x9013 } }, match: () => 0 };
+    const camera = await Camera.open({ transport: body.initiator, extension: mine });
+    try {
+      await camera.session(async () => {
+        await camera.transaction(0x9008);
+        await camera.refreshDeviceInfo();
+      });
+      expect(camera.supportsOperation(0x901a)).to.equal(true);
+      expect(camera.extension).to.equal(mine);
+      expect(camera.codeNames.name('operation', 0x9801)).to.equal(undefined);
+    } finally {
+      await camera.close();
+    }
   });
 });

@@ -38,13 +38,20 @@ export interface ExtensionQuirks {
 }
 
 /**
- * What a camera needs while it is still proving itself over PTP/IP. Chosen by
- * `Camera.open` from the imposed extension, or, when none is imposed, from the
- * extension whose {@link recognize} accepts the responder's Init Command Ack
- * (DeviceInfo cannot be read before the connection exists).
+ * What a camera needs over PTP/IP. The connection quirks are chosen by
+ * `Camera.open` before DeviceInfo can be read: from the imposed extension, or,
+ * when none is imposed, from an extension whose {@link recognize} accepts the
+ * responder's Init Command Ack. The session step belongs to the camera's
+ * extension (imposed or detected from DeviceInfo).
  */
 export interface ExtensionPtpIp {
-  /** True if the name and GUID in an Init Command Ack are this vendor's. */
+  /**
+   * True if the name and GUID in an Init Command Ack are this vendor's, so
+   * that its `connection` quirks apply without imposing the extension. Only
+   * for vendors whose bodies say who they are there: the name is free text,
+   * which adapters and firmware fill as they like (the built-in extensions
+   * rely on none).
+   */
   recognize?(responder: PtpIpResponderIdentity): boolean;
   /**
    * Initiator GUID (32 hex digits) to present when this extension is imposed
@@ -56,7 +63,9 @@ export interface ExtensionPtpIp {
   readonly connection?: PtpIpQuirks;
   /**
    * Runs over PTP/IP right after OpenSession, before anything else is sent in
-   * the session (e.g. putting an EOS body under remote control).
+   * the session (e.g. putting an EOS body under remote control). If it
+   * throws, the session is closed again and the session call fails with a
+   * SessionError whose `cause` is what it threw.
    */
   afterOpenSession?(camera: SessionStepCamera): Promise<void>;
 }
@@ -70,6 +79,8 @@ export interface SessionStepCamera {
     params?: readonly number[],
     options?: { readonly accept?: readonly number[] },
   ): Promise<{ readonly code: number; readonly params: readonly number[] }>;
+  /** Reads DeviceInfo again, for a step that changes what the body lists (see `Camera.refreshDeviceInfo`). */
+  refreshDeviceInfo(): Promise<DeviceInfo>;
 }
 
 /** The code layers of an extension, lowest first. */

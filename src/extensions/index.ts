@@ -8,15 +8,15 @@ export { detectExtension, findExtension, fitExtension, listExtensions, registerE
 export { matchVendor, vendorExtensionEntries, type VendorSignature } from './vendor-match.js';
 export {
   canonExtension, isCanonEos, isCanonPowerShot, canPowerShotCapture, CANON_SIGNATURE,
-  CANON_DEVICE_PROP_DESC_QUIRKS, CANON_PTPIP, eosRemoteMode,
+  CANON_DEVICE_PROP_DESC_QUIRKS, CANON_PTPIP, eosRemoteMode, isCanonEosM,
   decodeCheckEvent, encodeCheckEvent, decodeChangedProperties, encodeChangedProperties,
   CanonDevicePropCode, CanonEventCode, CanonObjectFormatCode, CanonOperationCode, CanonResponseCode,
   canon, EosCaptureDestination, EosEvfOutput, EosShutterButton,
   decodeEosEvents, encodeEosEvents, eosEventType, EOS_EVENT_TYPES,
   decodeEosPropSet, encodeEosPropSet, readEosPropValue,
   decodeViewFinderRecords, encodeViewFinderRecords, viewFinderJpeg,
-  type CanonApi, type CanonCamera, type CanonCheckEvent, type PollEventsOptions, type PowerShotCapture,
-  type PowerShotCaptureOptions, type StartRemoteOptions,
+  type CanonApi, type CanonCamera, type CanonCheckEvent, type CanonPowerShotApi, type CheckEventData, type PollEventsOptions,
+  type PowerShotCapture, type PowerShotCaptureOptions, type StartRemoteOptions,
   type EosAvailValues, type EosEvent, type EosEventInit, type EosImageFormatEntry, type EosObjectFields,
   type EosPropSet, type EosPropValue, type EosTransferFields, type EosViewFinderRecord,
 } from './canon/index.js';

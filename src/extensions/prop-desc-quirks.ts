@@ -51,11 +51,14 @@ export const LenientDevicePropDesc = {
   /** An enumeration with fewer values than its count: the values present. */
   EnumerationCountTooLarge: 'enumerationCountTooLarge',
 } as const;
+/** The name of a lenient ending (`'noFormFlag'` ...), as {@link DecodedDevicePropDesc.quirk} reports it. */
 export type LenientDevicePropDesc = (typeof LenientDevicePropDesc)[keyof typeof LenientDevicePropDesc];
 
-/** A decoded descriptor and the quirk or lenient rule that read it (undefined: the standard). */
+/** A decoded descriptor and the quirk or lenient rule that read it. */
 export interface DecodedDevicePropDesc {
+  /** The descriptor, in the standard form whatever the bytes' defect. */
   readonly desc: DevicePropDesc;
+  /** The vendor quirk or lenient ending that explained the bytes; undefined when they were standard. */
   readonly quirk: DevicePropDescQuirk | LenientDevicePropDesc | undefined;
 }
 

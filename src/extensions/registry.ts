@@ -17,9 +17,26 @@ const registry = new Map<string, Extension>(
   [ptpExtension, mtpExtension, canonExtension, nikonExtension, parrotExtension].map((e) => [e.name, e]),
 );
 
-/** Adds (or replaces) an extension available to detection and to `extension: 'name'`. */
-export function registerExtension(extension: Extension): void {
+/**
+ * Adds (or replaces) an extension available to detection and to
+ * `extension: 'name'`. Returns a function that undoes it: the extension is
+ * removed again, or the one it replaced under the same name comes back. It
+ * does nothing while a later registration of the same name is in place, and
+ * nothing once it has done its work.
+ * @example
+ * const unregister = registerExtension(acme);
+ * try { ... } finally { unregister(); }
+ */
+export function registerExtension(extension: Extension): () => void {
+  const replaced = registry.get(extension.name);
   registry.set(extension.name, extension);
+  let done = false;
+  return () => {
+    if (done || registry.get(extension.name) !== extension) return;
+    done = true;
+    if (replaced === undefined) registry.delete(extension.name);
+    else registry.set(extension.name, replaced);
+  };
 }
 
 /** Every registered extension. */
@@ -60,6 +77,11 @@ export function fitExtension(extension: Extension, info: DeviceInfo): Extension 
  * `ptp` when none does better.
  */
 export function detectExtension(info: DeviceInfo): Extension {
+  return fitExtension(bestExtension(info), info);
+}
+
+/** The registered extension that fits `info` best, before {@link fitExtension} (for callers that fit it again later). */
+export function bestExtension(info: DeviceInfo): Extension {
   let best = ptpExtension;
   let bestScore = ptpExtension.match(info);
   for (const ext of registry.values()) {
@@ -69,5 +91,5 @@ export function detectExtension(info: DeviceInfo): Extension {
       bestScore = score;
     }
   }
-  return fitExtension(best, info);
+  return best;
 }

@@ -41,6 +41,11 @@ export interface VirtualOperationContext {
   readonly sessionId: number;
   /** How the initiator is connected. */
   readonly wire: VirtualWire;
+  /**
+   * Stands for this connection as long as it lasts (the same object on every
+   * call): a WeakMap key for state a body keeps per initiator.
+   */
+  readonly connection: object;
   /** Sends an event to this connection only (see {@link VirtualCamera.emit} for everyone). */
   sendEvent(event: PtpEvent): void;
   /**
@@ -112,6 +117,8 @@ export interface VirtualCameraFaults {
 interface Connection {
   readonly link: ResponderLink;
   readonly wire: VirtualWire;
+  /** What behaviours see of it (VirtualOperationContext.connection). */
+  readonly key: object;
   sessionId: number;
   lastTransactionId: number;
   pendingObject: { storageId: number; parent: number; handle: number; info: ObjectInfo } | undefined;
@@ -186,7 +193,7 @@ export class VirtualCamera {
   /** Serves one initiator over `link` (reached by `wire`, default in-process). Returns a function that detaches it. */
   attach(link: ResponderLink, options: { readonly wire?: VirtualWire } = {}): () => void {
     const c: Connection = {
-      link, wire: options.wire ?? 'in-process', sessionId: 0, lastTransactionId: 0, pendingObject: undefined, openCapture: undefined,
+      link, wire: options.wire ?? 'in-process', key: {}, sessionId: 0, lastTransactionId: 0, pendingObject: undefined, openCapture: undefined,
     };
     this.#connections.add(c);
     const detach = (): void => {
@@ -500,6 +507,7 @@ export class VirtualCamera {
     return {
       sessionId: c.sessionId,
       wire: c.wire,
+      connection: c.key,
       sendEvent: (event) => c.link.sendEvent(event),
       prepareObject: (storageId, parent, info) => this.#prepareObject(c, storageId, parent, info),
     };

@@ -7,8 +7,9 @@
 import { expect } from 'chai';
 import { Camera } from '../../src/camera.js';
 import { OperationCode } from '../../src/core/codes/operations.js';
+import { SessionError } from '../../src/core/errors.js';
 import type { Extension } from '../../src/extensions/extension.js';
-import { registerExtension } from '../../src/extensions/registry.js';
+import { findExtension, listExtensions, registerExtension } from '../../src/extensions/registry.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../../src/responder/start.js';
 import type { PtpIpQuirks } from '../../src/transports/ptpip/transport.js';
 import { PtpIpTransport } from '../../src/transports/ptpip/transport.js';
@@ -36,7 +37,14 @@ describe('PTP/IP quirk selection', function () {
       },
     },
   };
-  before(() => registerExtension(acme)); // matches no DeviceInfo and only "Acme ..." responders, so it disturbs no other test
+  let unregister: (() => void) | undefined;
+  before(() => {
+    unregister = registerExtension(acme);
+  });
+  after(() => {
+    unregister?.();
+    expect(findExtension('acme-wifi')).to.equal(undefined);
+  });
 
   beforeEach(async () => {
     connected.length = 0;
@@ -97,7 +105,7 @@ describe('PTP/IP quirk selection', function () {
     }
   });
 
-  it('a failed session step fails the session and closes it again', async () => {
+  it('a failed session step fails the session with a SessionError saying so, and closes it again', async () => {
     const failing: Extension = {
       ...acme,
       name: 'acme-failing',
@@ -111,7 +119,9 @@ describe('PTP/IP quirk selection', function () {
       } catch (err) {
         failure = err;
       }
-      expect((failure as Error).message).to.equal('no remote control');
+      expect(failure).to.be.instanceOf(SessionError);
+      expect((failure as Error).message).to.match(/acme-failing extension's PTP\/IP step after OpenSession failed.*no remote control/);
+      expect(((failure as Error).cause as Error).message).to.equal('no remote control');
       expect(camera.engine.inSession).to.equal(false);
     } finally {
       await camera.close();
@@ -126,5 +136,38 @@ describe('PTP/IP quirk selection', function () {
       failure = err;
     }
     expect(failure).to.be.instanceOf(RangeError);
+  });
+});
+
+describe('registerExtension', () => {
+  const mine = (name: string): Extension => ({ name, codes: {}, match: () => 0 });
+
+  it('returns a function that removes the extension again, once', () => {
+    const before = listExtensions().map((e) => e.name);
+    const unregister = registerExtension(mine('acme-temporary'));
+    expect(findExtension('acme-temporary')?.name).to.equal('acme-temporary');
+    unregister();
+    unregister();
+    expect(findExtension('acme-temporary')).to.equal(undefined);
+    expect(listExtensions().map((e) => e.name)).to.deep.equal(before);
+  });
+
+  it('puts back the extension it replaced, and leaves a later replacement alone', () => {
+    const original = findExtension('parrot');
+    const replacement = mine('parrot');
+    const unregister = registerExtension(replacement);
+    expect(findExtension('parrot')).to.equal(replacement);
+    unregister();
+    expect(findExtension('parrot')).to.equal(original);
+
+    const first = registerExtension(mine('acme-twice'));
+    const second = mine('acme-twice');
+    const undoSecond = registerExtension(second);
+    first(); // replaced since: nothing to undo
+    expect(findExtension('acme-twice')).to.equal(second);
+    undoSecond();
+    expect(findExtension('acme-twice')?.name).to.equal('acme-twice'); // the first one is back...
+    first(); // ...and it can still go
+    expect(findExtension('acme-twice')).to.equal(undefined);
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Canon operations on a camera. EOS: remote and event mode, EOS_GetEvent
- * polling as typed events, property setting, remote release, bulb, live view
- * and keep-alive. PowerShot (the pre-EOS protocol of compacts up to about
- * 2009): release control, capture, CheckEvent / GetChanges polling and the
- * viewfinder; `isCanonPowerShot(info)` tells which protocol a body speaks.
+ * Canon operations on a camera. EOS, on `canon(camera)`: remote and event
+ * mode, EOS_GetEvent polling as typed events, property setting, remote
+ * release, bulb, live view and keep-alive. PowerShot (the pre-EOS protocol of
+ * compacts up to about 2009), on `canon(camera).powerShot`: release control,
+ * capture, CheckEvent / GetChanges polling and the viewfinder.
+ * `isCanonEos(info)` / `isCanonPowerShot(info)` tell which protocol a body speaks.
  *
  * EOS bodies report (almost) nothing through PTP events: property values,
  * new objects and status come from polling EOS_GetEvent. The first poll
@@ -24,28 +25,26 @@
  *
  * @example
  * // A PowerShot-era body (lists InitiateReleaseControl):
+ * const powerShot = canon(camera).powerShot;
  * await camera.session(async () => {
- *   await eos.startRemote();
- *   const { handles } = await eos.capture();     // the new image's handle
- *   await eos.endRemote();
+ *   await powerShot.startRemote();
+ *   const { handle } = await powerShot.capture(); // the new image
+ *   await powerShot.endRemote();
  * });
  */
 import type { Camera } from '../../camera.js';
-import { EventCode } from '../../core/codes/events.js';
-import { CodeNames } from '../../core/codes/names.js';
-import { OperationCode } from '../../core/codes/operations.js';
-import { DataType, encodeValue } from '../../core/codec/datatypes.js';
-import { ProtocolError, TimeoutError } from '../../core/errors.js';
-import {
-  CanonDevicePropCode as Dp, CanonDevicePropCode, CanonEventCode, CanonOperationCode as Op, CanonOperationCode, CanonResponseCode,
-} from './codes.js';
+import { CanonDevicePropCode as Dp, CanonOperationCode as Op } from './codes.js';
 import { decodeEosEvents, type EosEvent } from './eos-events.js';
 import { encodeEosPropSet, type EosPropValue } from './eos-values.js';
 import { viewFinderJpeg } from './live-view.js';
-import { decodeChangedProperties, decodeCheckEvent } from './powershot.js';
+import { canonPowerShot, type CanonPowerShotApi } from './powershot-api.js';
 
-/** What the Canon API needs of a camera (any `Camera`, raw or not). */
-export type CanonCamera = Pick<Camera, 'transaction' | 'supportsOperation'>;
+/**
+ * What the Canon API needs of a camera (any `Camera`, raw or not). Without
+ * `refreshDeviceInfo`, DeviceInfo is not read again after the PowerShot mode
+ * changes.
+ */
+export type CanonCamera = Pick<Camera, 'transaction' | 'supportsOperation'> & Partial<Pick<Camera, 'refreshDeviceInfo'>>;
 
 /**
  * First parameter of EOS_RemoteReleaseOn / Off: which shutter-button stage
@@ -82,45 +81,10 @@ export interface PollEventsOptions {
   readonly signal?: AbortSignal;
 }
 
-/** An event taken from a PowerShot's event stack by CheckEvent. */
-export interface CanonCheckEvent {
-  readonly code: number;
-  /** Its name in Canon's and the standard tables (`CaptureComplete`, `CanonRequestObjectTransfer` ...), or undefined. */
-  readonly name: string | undefined;
-  readonly transactionId: number;
-  readonly params: readonly number[];
-}
-
-/** Options of {@link CanonApi.startRemote}. */
-export interface StartRemoteOptions {
-  /**
-   * Sets EventEmulateMode (0xD045) first: 7 makes the body report only
-   * through CheckEvent, which libgphoto2 sets before taking control (modes
-   * 3 to 5 report through both CheckEvent and interrupt events, 6 through none).
-   */
-  readonly eventEmulateMode?: number;
-}
-
-/** Options of {@link CanonApi.capture}. */
-export interface PowerShotCaptureOptions {
-  /** How long to poll CheckEvent for CaptureComplete. Default 10000 ms. */
-  readonly timeoutMs?: number;
-  /** Pause between empty polls. Default 50 ms. */
-  readonly intervalMs?: number;
-}
-
-/** What a PowerShot capture announced. */
-export interface PowerShotCapture {
-  /** Transaction ID of InitiateCaptureInMemory (CaptureComplete carries it). */
-  readonly transactionId: number;
-  /** Objects added (folders first, then the image) or requested for transfer, in order. */
-  readonly handles: readonly number[];
-  /** Every event taken from the stack while waiting, CaptureComplete last. */
-  readonly events: readonly CanonCheckEvent[];
-}
-
-/** The Canon API bound to one camera; see {@link canon}. */
+/** The Canon API bound to one camera; see {@link canon}. Its methods are EOS ones; PowerShot-era ones are on {@link CanonApi.powerShot}. */
 export interface CanonApi {
+  /** The PowerShot-era protocol (pre-EOS compacts: `isCanonPowerShot(info)`). */
+  readonly powerShot: CanonPowerShotApi;
   /** EOS_SetRemoteMode: 1 (default) puts the body under PC control, 0 releases it. */
   setRemoteMode(mode?: number): Promise<void>;
   /** EOS_SetEventMode: 1 (default) turns on event reporting through GetEvent, 0 off. */
@@ -159,43 +123,12 @@ export interface CanonApi {
   keepDeviceOn(): Promise<void>;
   /** EOS_TransferComplete: the host has fetched `handle` (announced by `requestObjectTransfer`). */
   transferComplete(handle: number): Promise<void>;
-
-  // ---- PowerShot-era protocol ----
-
-  /**
-   * PowerShot: InitiateReleaseControl, the body's shooting mode under PC
-   * control (the lens extends). A body already in it (response 0xA009) is not an error.
-   */
-  startRemote(options?: StartRemoteOptions): Promise<void>;
-  /** PowerShot: TerminateReleaseControl, back to playback. */
-  endRemote(): Promise<void>;
-  /**
-   * PowerShot: InitiateCaptureInMemory, then CheckEvent polled until
-   * CaptureComplete; resolves with the objects the capture announced.
-   * Needs {@link startRemote} first. A TimeoutError if CaptureComplete never comes.
-   */
-  capture(options?: PowerShotCaptureOptions): Promise<PowerShotCapture>;
-  /** PowerShot: CheckEvent once: the oldest event on the body's stack, or undefined when it is empty. */
-  checkEvent(): Promise<CanonCheckEvent | undefined>;
-  /** PowerShot: CheckEvent until the stack is empty (at most `limit`, default 256). */
-  checkEvents(limit?: number): Promise<CanonCheckEvent[]>;
-  /** PowerShot: GetChanges, the codes of the device properties changed since the last call. */
-  getChanges(): Promise<number[]>;
-  /** PowerShot: ViewfinderOn, needed before {@link getViewfinderImage}. */
-  viewfinderOn(): Promise<void>;
-  /** PowerShot: ViewfinderOff. */
-  viewfinderOff(): Promise<void>;
-  /** PowerShot: GetViewfinderImage, one viewfinder frame as JPEG (the response's first parameter is its size). */
-  getViewfinderImage(): Promise<Uint8Array>;
 }
 
-/** Canon's names over the standard ones, for the events CheckEvent returns. */
-const CANON_NAMES = new CodeNames([{ operation: CanonOperationCode, response: CanonResponseCode, event: CanonEventCode, property: CanonDevicePropCode }]);
-
-/** Most events one capture may take off the stack before CaptureComplete is given up. */
-const MAX_CAPTURE_EVENTS = 1024;
-
-/** The Canon EOS operations of `camera`. */
+/**
+ * The Canon operations of `camera`: EOS ones directly, PowerShot-era ones on
+ * `.powerShot`. Which a body speaks: `isCanonEos(info)` / `isCanonPowerShot(info)`.
+ */
 export function canon(camera: CanonCamera): CanonApi {
   const run = async (code: number, params: readonly number[] = []): Promise<void> => {
     await camera.transaction(code, params);
@@ -210,13 +143,8 @@ export function canon(camera: CanonCamera): CanonApi {
   const setDevicePropValueEx = async (property: number, value: EosPropValue): Promise<void> => {
     await camera.transaction(Op.EOS_SetDevicePropValueEx, [], { data: encodeEosPropSet(property, value) });
   };
-  const checkEvent = async (): Promise<CanonCheckEvent | undefined> => {
-    const reply = await camera.transaction(Op.CheckEvent, [], { receive: true });
-    const e = decodeCheckEvent(reply.data ?? new Uint8Array(0));
-    return e === undefined ? undefined : { ...e, name: CANON_NAMES.name('event', e.code) };
-  };
-
   return {
+    powerShot: canonPowerShot(camera),
     setRemoteMode: (mode = 1) => run(Op.EOS_SetRemoteMode, [mode]),
     setEventMode: (mode = 1) => run(Op.EOS_SetEventMode, [mode]),
     getEvents,
@@ -263,64 +191,6 @@ export function canon(camera: CanonCamera): CanonApi {
     requestDevicePropValue: (property) => run(Op.EOS_RequestDevicePropValue, [property]),
     keepDeviceOn: () => run(Op.EOS_KeepDeviceOn),
     transferComplete: (handle) => run(Op.EOS_TransferComplete, [handle]),
-
-    async startRemote(options: StartRemoteOptions = {}) {
-      if (options.eventEmulateMode !== undefined) {
-        await camera.transaction(OperationCode.SetDevicePropValue, [Dp.EventEmulateMode], {
-          data: encodeValue(DataType.UINT16, options.eventEmulateMode),
-        });
-      }
-      await camera.transaction(Op.InitiateReleaseControl, [], { accept: [CanonResponseCode.A009] });
-    },
-    endRemote: () => run(Op.TerminateReleaseControl),
-    async capture(options: PowerShotCaptureOptions = {}) {
-      const { timeoutMs = 10_000, intervalMs = 50 } = options;
-      const { transactionId } = await camera.transaction(Op.InitiateCaptureInMemory);
-      const handles: number[] = [];
-      const events: CanonCheckEvent[] = [];
-      const deadline = Date.now() + timeoutMs;
-      while (events.length < MAX_CAPTURE_EVENTS) {
-        const e = await checkEvent();
-        if (e === undefined) {
-          if (Date.now() >= deadline) break;
-          await pause(intervalMs, undefined);
-          continue;
-        }
-        events.push(e);
-        if (e.code === EventCode.ObjectAdded || e.code === CanonEventCode.CanonRequestObjectTransfer) {
-          const handle = e.params[0];
-          if (handle !== undefined) handles.push(handle);
-        }
-        if (e.code === EventCode.CaptureComplete) return { transactionId, handles, events };
-      }
-      throw new TimeoutError(`no CaptureComplete from CheckEvent within ${timeoutMs} ms`, timeoutMs);
-    },
-    checkEvent,
-    async checkEvents(limit = 256) {
-      const events: CanonCheckEvent[] = [];
-      while (events.length < limit) {
-        const e = await checkEvent();
-        if (e === undefined) break;
-        events.push(e);
-      }
-      return events;
-    },
-    async getChanges() {
-      const reply = await camera.transaction(Op.GetChanges, [], { receive: true });
-      return decodeChangedProperties(reply.data ?? new Uint8Array(0));
-    },
-    viewfinderOn: () => run(Op.ViewfinderOn),
-    viewfinderOff: () => run(Op.ViewfinderOff),
-    async getViewfinderImage() {
-      const reply = await camera.transaction(Op.GetViewfinderImage, [], { receive: true });
-      const data = reply.data ?? new Uint8Array(0);
-      // libgphoto2 takes the size from the first response parameter and refuses one larger than the data.
-      const size = reply.params[0] ?? data.length;
-      if (size > data.length) {
-        throw new ProtocolError(`GetViewfinderImage announces ${size} bytes but sent ${data.length}`, { field: 'GetViewfinderImage.size' });
-      }
-      return data.subarray(0, size);
-    },
   };
 }
 

@@ -67,14 +67,18 @@ export const canonExtension: Extension = {
   ptpip: CANON_PTPIP,
 };
 
-export { CANON_DEVICE_PROP_DESC_QUIRKS, CANON_PTPIP, eosRemoteMode } from './quirks.js';
+export { CANON_DEVICE_PROP_DESC_QUIRKS, CANON_PTPIP, eosRemoteMode, isCanonEosM } from './quirks.js';
 
 export {
   canon, EosCaptureDestination, EosEvfOutput, EosShutterButton,
-  type CanonApi, type CanonCamera, type CanonCheckEvent, type PollEventsOptions, type PowerShotCapture,
-  type PowerShotCaptureOptions, type StartRemoteOptions,
+  type CanonApi, type CanonCamera, type PollEventsOptions,
 } from './api.js';
-export { decodeChangedProperties, decodeCheckEvent, encodeChangedProperties, encodeCheckEvent } from './powershot.js';
+export {
+  type CanonCheckEvent, type CanonPowerShotApi, type PowerShotCapture, type PowerShotCaptureOptions, type StartRemoteOptions,
+} from './powershot-api.js';
+export {
+  decodeChangedProperties, decodeCheckEvent, encodeChangedProperties, encodeCheckEvent, type CheckEventData,
+} from './powershot.js';
 export {
   decodeEosEvents, encodeEosEvents, eosEventType, EOS_EVENT_TYPES, EOS_RECORD_HEADER,
   type EosAvailValues, type EosEvent, type EosEventInit, type EosObjectFields, type EosTransferFields,

@@ -7,15 +7,21 @@
  *   pushes StorageInfoChanged and CameraModeChanged onto the event stack;
  *   again while in it, it answers 0xA009. TerminateReleaseControl leaves it
  *   (and turns the viewfinder off) with the same two events.
+ * - DeviceInfo changes with the mode ("they change on the Canons", says
+ *   libgphoto2, which reads it again): in shooting mode it also lists
+ *   FlashMode (0xD00A), whose presence libgphoto2 takes as "capture mode is
+ *   already set up", and answers for it (UINT8, libgphoto2's seven values).
  * - InitiateCaptureInMemory, in shooting mode, writes a JPEG into
  *   DCIM/100CANON of the first storage and pushes ObjectAdded for each new
  *   folder and the image, then CaptureComplete (carrying the capture's
- *   transaction ID); outside it, OperationRefused (0xA005).
+ *   transaction ID), or CaptureComplete first with `captureCompleteFirst`
+ *   (libgphoto2 is written for both); outside it, OperationRefused (0xA005).
  * - CheckEvent takes the oldest event off the stack (an empty data phase
  *   when there is none). Events go only there: the body is taken to be in
  *   EventEmulateMode 7, which libgphoto2 sets.
  * - GetChanges lists the device properties whose values changed since the
- *   previous GetChanges.
+ *   previous GetChanges; it is the only report of a change (no
+ *   DevicePropChanged event).
  * - ViewfinderOn/Off; GetViewfinderImage answers a 320x240 JPEG (the size
  *   ptp.c gives) with its size as the first response parameter, or
  *   ObjectNotReady (0xA102) while the viewfinder is off.
@@ -23,8 +29,14 @@
  *   OperationNotSupported.
  */
 import { EventCode } from '../../core/codes/events.js';
+import { OperationCode } from '../../core/codes/operations.js';
 import { ResponseCode } from '../../core/codes/responses.js';
-import type { PtpEvent, TransactionResult } from '../../core/transport.js';
+import { DataType } from '../../core/codec/datatypes.js';
+import { encodeDeviceInfo } from '../../core/datasets/device-info.js';
+import { encodeDevicePropDesc, type DevicePropDesc } from '../../core/datasets/device-prop-desc.js';
+import type { IncomingTransaction, PtpEvent, TransactionResult } from '../../core/transport.js';
+import { PropertyTable } from '../../responder/device-properties.js';
+import { param, readLimited } from '../../responder/incoming.js';
 import { sampleJpeg } from '../../responder/jpeg.js';
 import type { VirtualCamera, VirtualCameraBehaviour, VirtualOperation } from '../../responder/virtual-camera.js';
 import { writeCanonCapture } from './capture.js';
@@ -39,22 +51,49 @@ const CAPTURE_SIZE = { width: 640, height: 480 } as const;
 /** ptp.c: "The image size is 320x240, format is JPEG." */
 const VIEWFINDER_SIZE = { width: 320, height: 240 } as const;
 const NO_TRANSACTION = 0xffffffff;
+const MAX_PROP_SET = 4096;
 
-/** The Canon PowerShot behaviour for a recorded PowerShot personality. */
-export function canonPowerShotBehaviour(): VirtualCameraBehaviour {
+/** Canon FlashMode, listed in shooting mode only: auto, of libgphoto2's off, auto, on, red eye, fill in, auto + red eye, on + red eye. */
+const FLASH_MODE: DevicePropDesc = {
+  propertyCode: CanonDevicePropCode.CanonFlashMode, dataType: DataType.UINT8, getSet: 1,
+  factoryDefaultValue: 1, currentValue: 1, form: { kind: 'enum', values: [0, 1, 2, 3, 4, 5, 6] },
+};
+
+/** Options of {@link canonPowerShotBehaviour}. */
+export interface CanonPowerShotBehaviourOptions {
+  /** Push CaptureComplete before the capture's ObjectAdded events instead of after them. */
+  readonly captureCompleteFirst?: boolean;
+}
+
+/** The PowerShot behaviour, with a way to put events on the body's stack (e.g. one left over from before). */
+export interface CanonPowerShotBehaviour extends VirtualCameraBehaviour {
+  /** Pushes `event` onto the event stack CheckEvent reads (once the camera is built). */
+  pushEvent(event: PtpEvent): void;
+}
+
+/** The Canon PowerShot behaviour for a recorded PowerShot personality (one per virtual camera: it holds the body's state). */
+export function canonPowerShotBehaviour(options: CanonPowerShotBehaviourOptions = {}): CanonPowerShotBehaviour {
+  let responder: PowerShotResponder | undefined;
   return {
     codes: [{
       operation: CanonOperationCode, response: CanonResponseCode, event: CanonEventCode,
       property: CanonDevicePropCode, format: CanonObjectFormatCode,
     }],
     events: [CanonEventCode.CameraModeChanged, CanonEventCode.CanonRequestObjectTransfer],
-    operations: (camera) => new PowerShotResponder(camera).operations(),
+    operations: (camera) => {
+      responder = new PowerShotResponder(camera, options);
+      return responder.operations();
+    },
+    pushEvent: (event) => responder?.push(event.code, event.params, event.transactionId),
   };
 }
 
 class PowerShotResponder {
   readonly #camera: VirtualCamera;
+  readonly #options: CanonPowerShotBehaviourOptions;
   readonly #stack: PtpEvent[] = [];
+  /** Properties the body lists in shooting mode only. */
+  readonly #shootingProps = new PropertyTable([FLASH_MODE]);
   #remote = false;
   #viewfinder = false;
   #captures = 0;
@@ -62,8 +101,9 @@ class PowerShotResponder {
   /** Encoded property values as of the last GetChanges. */
   #seen: Map<number, string>;
 
-  constructor(camera: VirtualCamera) {
+  constructor(camera: VirtualCamera, options: CanonPowerShotBehaviourOptions) {
     this.#camera = camera;
+    this.#options = options;
     this.#seen = this.#snapshot();
   }
 
@@ -107,18 +147,49 @@ class PowerShotResponder {
       gated.set(code, (t, context) =>
         this.#camera.deviceInfo.operationsSupported.includes(code) ? op(t, context) : Promise.resolve({ code: ResponseCode.OperationNotSupported }));
     }
+    for (const [code, op] of this.#modeDependentOperations()) gated.set(code, op);
     return gated;
   }
 
-  #push(code: number, params: readonly number[] = [], transactionId = NO_TRANSACTION): void {
+  /** DeviceInfo and the properties, which depend on the mode. */
+  #modeDependentOperations(): ReadonlyMap<number, VirtualOperation> {
+    const tableOf = (code: number): PropertyTable =>
+      (this.#remote && this.#shootingProps.has(code) ? this.#shootingProps : this.#camera.properties);
+    return new Map<number, VirtualOperation>([
+      [OperationCode.GetDeviceInfo, async () => {
+        const info = this.#camera.deviceInfo;
+        const props = this.#remote ? [...info.devicePropertiesSupported, ...this.#shootingProps.codes()] : info.devicePropertiesSupported;
+        return { code: ResponseCode.OK, data: encodeDeviceInfo({ ...info, devicePropertiesSupported: props }) };
+      }],
+      [OperationCode.GetDevicePropDesc, async (t) => {
+        const desc = tableOf(param(t, 0)).desc(param(t, 0));
+        return desc === undefined ? { code: ResponseCode.DevicePropNotSupported } : { code: ResponseCode.OK, data: encodeDevicePropDesc(desc) };
+      }],
+      [OperationCode.GetDevicePropValue, async (t) => {
+        const value = tableOf(param(t, 0)).encodedValue(param(t, 0));
+        return value === undefined ? { code: ResponseCode.DevicePropNotSupported } : { code: ResponseCode.OK, data: value };
+      }],
+      [OperationCode.SetDevicePropValue, async (t) => this.#setProperty(t, tableOf(param(t, 0)))],
+    ]);
+  }
+
+  async #setProperty(t: IncomingTransaction, table: PropertyTable): Promise<TransactionResult> {
+    const code = param(t, 0);
+    const bytes = await readLimited(t.data, MAX_PROP_SET);
+    if (bytes === undefined) return { code: ResponseCode.InvalidDevicePropFormat };
+    const r = table.setEncoded(code, bytes);
+    return r.ok ? ok() : { code: r.code };
+  }
+
+  push(code: number, params: readonly number[] = [], transactionId = NO_TRANSACTION): void {
     this.#stack.push({ code, transactionId, params });
     if (this.#stack.length > MAX_STACK) this.#stack.splice(0, this.#stack.length - MAX_STACK);
   }
 
   #modeChanged(): void {
     const storageId = this.#camera.store.storageIds()[0];
-    if (storageId !== undefined) this.#push(EventCode.StorageInfoChanged, [storageId]);
-    this.#push(CanonEventCode.CameraModeChanged);
+    if (storageId !== undefined) this.push(EventCode.StorageInfoChanged, [storageId]);
+    this.push(CanonEventCode.CameraModeChanged);
   }
 
   async #capture(transactionId: number): Promise<TransactionResult> {
@@ -126,15 +197,19 @@ class PowerShotResponder {
     const shot = await writeCanonCapture(this.#camera, this.#captures, CAPTURE_SIZE);
     if (typeof shot === 'number') return { code: shot };
     this.#captures = shot.number;
-    for (const folder of shot.folders) this.#push(EventCode.ObjectAdded, [folder.handle]);
-    this.#push(EventCode.ObjectAdded, [shot.file.handle]);
-    this.#push(EventCode.CaptureComplete, [], transactionId);
+    if (this.#options.captureCompleteFirst === true) this.push(EventCode.CaptureComplete, [], transactionId);
+    for (const folder of shot.folders) this.push(EventCode.ObjectAdded, [folder.handle]);
+    this.push(EventCode.ObjectAdded, [shot.file.handle]);
+    if (this.#options.captureCompleteFirst !== true) this.push(EventCode.CaptureComplete, [], transactionId);
     return ok();
   }
 
   #snapshot(): Map<number, string> {
-    const props = this.#camera.properties;
-    return new Map(props.codes().map((code) => [code, Buffer.from(props.encodedValue(code) ?? []).toString('hex')]));
+    const snapshot = new Map<number, string>();
+    for (const props of [this.#camera.properties, this.#shootingProps]) {
+      for (const code of props.codes()) snapshot.set(code, Buffer.from(props.encodedValue(code) ?? []).toString('hex'));
+    }
+    return snapshot;
   }
 
   #changes(): number[] {

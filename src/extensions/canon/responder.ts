@@ -23,17 +23,20 @@
  * - Operations the personality's DeviceInfo does not list answer
  *   OperationNotSupported, as the real body would (the 60D has no BulbStart
  *   or InitiateViewfinder).
- * - Over PTP/IP the body must be put under remote control first (what
- *   libgphoto2 and Rocc do right after OpenSession): until EOS_SetRemoteMode
- *   sets a non-zero mode, everything but the mode, event and keep-alive
- *   operations answers DeviceBusy. Real bodies' answer is not documented
- *   (no client tries); the refusal makes the step observable. Closing the
- *   session leaves remote control.
+ * - The remote mode (EOS_SetRemoteMode / EOS_GetRemoteMode) belongs to each
+ *   connection, and closing its session leaves it.
+ * - Simulated, opt-in (`remoteModeRequiredOverPtpIp`): over PTP/IP, until
+ *   EOS_SetRemoteMode sets a non-zero mode, everything but the mode, event
+ *   and keep-alive operations answers DeviceBusy. libgphoto2 and Rocc put
+ *   every body under remote control right after OpenSession, but what a real
+ *   body answers without it is not documented (no client tries), so the
+ *   built-in personalities do not do it; tests use it to make the step
+ *   observable.
  * - Standard properties it describes its own way (the 60D's BatteryLevel)
  *   are answered from the behaviour's table, their descriptor written with
  *   the body's defect byte for byte (see `CANON_DEVICE_PROP_DESC_QUIRKS`).
- * The state (modes, queue, properties) belongs to the camera, not to one
- * connection: two initiators polling GetEvent share one queue.
+ * The rest of the state (event mode, queue, properties) belongs to the
+ * camera, not to one connection: two initiators polling GetEvent share one queue.
  */
 import { EventCode } from '../../core/codes/events.js';
 import { ObjectFormatCode } from '../../core/codes/formats.js';
@@ -122,6 +125,12 @@ export interface CanonEosBehaviourOptions {
   readonly properties?: readonly DevicePropDesc[];
   /** Descriptor defects to reproduce on the wire for those properties. */
   readonly devicePropDescQuirks?: readonly DevicePropDescQuirk[];
+  /**
+   * Simulated, off by default: over PTP/IP, answer DeviceBusy to all but the
+   * mode, event and keep-alive operations until the connection sets a remote
+   * mode (what real bodies answer is not documented).
+   */
+  readonly remoteModeRequiredOverPtpIp?: boolean;
 }
 
 /** What the recorded EOS 60D adds: its BatteryLevel descriptor, written with its defect. */
@@ -146,7 +155,12 @@ export function canonEosBehaviour(options: CanonEosBehaviourOptions = {}): Virtu
   };
 }
 
-/** What an EOS body over Wi-Fi answers before it is under remote control. */
+/** What each connection has set (state a body keeps per initiator). */
+interface EosConnectionState {
+  remoteMode: number;
+}
+
+/** What the opted-in EOS body over Wi-Fi answers before it is under remote control. */
 const BEFORE_REMOTE_MODE = new Set<number>([
   OperationCode.GetDeviceInfo, OperationCode.CloseSession,
   Op.EOS_SetRemoteMode, Op.EOS_GetRemoteMode, Op.EOS_SetEventMode, Op.EOS_GetEvent, Op.EOS_KeepDeviceOn,
@@ -159,7 +173,7 @@ class CanonEosResponder {
   /** Standard properties the body describes its own way (answered before the virtual camera's). */
   readonly #ownProps: PropertyTable;
   #queue: EosEventInit[] = [];
-  #remoteMode = 0;
+  readonly #connections = new WeakMap<object, EosConnectionState>();
   #eventMode = 0;
   #dumpPending = false;
   #pressed = 0;
@@ -176,21 +190,32 @@ class CanonEosResponder {
     this.#ownProps = new PropertyTable(options.properties ?? []);
   }
 
-  /** Over PTP/IP, refuses work until remote mode is set; a closed session leaves remote control. */
+  #state(context: VirtualOperationContext): EosConnectionState {
+    let state = this.#connections.get(context.connection);
+    if (state === undefined) {
+      state = { remoteMode: 0 };
+      this.#connections.set(context.connection, state);
+    }
+    return state;
+  }
+
+  /** A closed session leaves remote control; opted in, PTP/IP work is refused until remote mode is set. */
   admit(t: IncomingTransaction, context: VirtualOperationContext): TransactionResult | undefined {
     const code = t.request.code;
-    if (code === OperationCode.CloseSession) this.#remoteMode = 0;
-    if (context.wire !== 'ptpip' || this.#remoteMode !== 0 || BEFORE_REMOTE_MODE.has(code)) return undefined;
+    const state = this.#state(context);
+    if (code === OperationCode.CloseSession) state.remoteMode = 0;
+    if (this.#options.remoteModeRequiredOverPtpIp !== true) return undefined;
+    if (context.wire !== 'ptpip' || state.remoteMode !== 0 || BEFORE_REMOTE_MODE.has(code)) return undefined;
     return { code: ResponseCode.DeviceBusy };
   }
 
   operations(): ReadonlyMap<number, VirtualOperation> {
     const ops = new Map<number, VirtualOperation>([
-      [Op.EOS_SetRemoteMode, async (t) => {
-        this.#remoteMode = param(t, 0);
+      [Op.EOS_SetRemoteMode, async (t, context) => {
+        this.#state(context).remoteMode = param(t, 0);
         return ok();
       }],
-      [Op.EOS_GetRemoteMode, async () => ok([this.#remoteMode])],
+      [Op.EOS_GetRemoteMode, async (_t, context) => ok([this.#state(context).remoteMode])],
       [Op.EOS_SetEventMode, async (t) => {
         this.#eventMode = param(t, 0);
         this.#dumpPending = this.#eventMode !== 0;

@@ -1,5 +1,6 @@
 export {
-  PtpIpTransport, type PtpIpQuirks, type PtpIpQuirksSelector, type PtpIpResponderIdentity, type PtpIpTransportOptions,
+  PtpIpTransport, PTPIP_HANDSHAKE_PROBE_TIMEOUT_MS,
+  type PtpIpProbeOptions, type PtpIpQuirks, type PtpIpQuirksSelector, type PtpIpResponderIdentity, type PtpIpTransportOptions,
 } from './transport.js';
 export { PtpIpServer, type PtpIpServerOptions } from './server.js';
 export { PtpIpInitFailError } from './errors.js';

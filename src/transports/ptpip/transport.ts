@@ -2,8 +2,9 @@
  * `PtpIpTransport`: the initiator end of PTP/IP (CIPA DC-005). Two TCP
  * connections — command/data and event — IPv4, IPv6 or a host name; data
  * phases streamed both ways with 64-bit lengths; events delivered as they
- * arrive; probes answered; Cancel on abort; a dropped connection fails pending
- * calls with TransportError and reports a disconnect.
+ * arrive; probes sent after the handshake and answered; Cancel on abort; a
+ * dropped connection fails pending calls with TransportError and reports a
+ * disconnect.
  */
 import { Listeners } from '../../core/listeners.js';
 import { connect, type Socket } from 'node:net';
@@ -27,9 +28,25 @@ import { DataPhase, PacketType, packetTypeName, PTPIP_VERSION, type Packet } fro
 export interface PtpIpQuirks {
   /** Pause between the command channel's handshake and opening the event channel. */
   readonly eventChannelDelayMs?: number;
-  /** Runs once both channels are up, before `open()` resolves (e.g. a vendor hello). */
-  afterConnect?(transport: PtpIpTransport): Promise<void>;
+  /**
+   * Runs once both channels are up, before `open()` resolves (e.g. a vendor
+   * hello). `signal` is the one given to `open()`: pass it on to waits.
+   */
+  afterConnect?(transport: PtpIpTransport, options: { readonly signal?: AbortSignal }): Promise<void>;
 }
+
+/** Options of {@link PtpIpTransport.probe}. */
+export interface PtpIpProbeOptions {
+  /** Resolve only once the Probe Response is back (else once the request is sent). */
+  readonly awaitResponse?: boolean;
+  /** With `awaitResponse`: how long to wait, ms. Default: the transport's `connectTimeoutMs`. */
+  readonly timeoutMs?: number;
+  /** With `awaitResponse`: stops the wait with an AbortError. */
+  readonly signal?: AbortSignal;
+}
+
+/** How long `open()` waits for the answer to its own Probe Request by default, ms. */
+export const PTPIP_HANDSHAKE_PROBE_TIMEOUT_MS = 500;
 
 /** Who answered the Init Command Request: all that is known of a camera before DeviceInfo. */
 export interface PtpIpResponderIdentity {
@@ -62,6 +79,13 @@ export interface PtpIpTransportOptions {
   readonly connectTimeoutMs?: number;
   /** Quirks to apply, or a function choosing them from the Init Command Ack. */
   readonly quirks?: PtpIpQuirks | PtpIpQuirksSelector;
+  /**
+   * How long `open()` waits for the Probe Response to the Probe Request it
+   * sends on the event channel after the handshake. Default 500 ms; a
+   * responder that does not answer costs this once and is not an error. 0
+   * sends the probe without waiting.
+   */
+  readonly probeTimeoutMs?: number;
 }
 
 interface Pending {
@@ -74,7 +98,7 @@ interface Pending {
   reject(e: unknown): void;
 }
 
-type Waiter = { readonly match: (p: Packet) => boolean; resolve(p: Packet): void };
+type Waiter = { readonly match: (p: Packet) => boolean; resolve(p: Packet): void; reject(e: Error): void };
 
 /** PTP/IP initiator. */
 export class PtpIpTransport implements Transport {
@@ -101,7 +125,6 @@ export class PtpIpTransport implements Transport {
   readonly #eventListeners = new Listeners<[PtpEvent]>();
   readonly #disconnectListeners = new Listeners<[Error | undefined]>();
   #waiters: Waiter[] = [];
-  #handshakeError: ((e: Error) => void) | undefined;
   /** Set while `open()` runs; a channel that closes meanwhile leaves its error here for the next step. */
   #opening = false;
   #handshakeFailure: Error | undefined;
@@ -152,16 +175,18 @@ export class PtpIpTransport implements Transport {
       const delay = this.quirks?.eventChannelDelayMs ?? 0;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       const evtSocket = await this.#connect(this.eventPort, timeoutMs, signal);
-      this.#evt = this.#channel(evtSocket, 'event');
-      await this.#evt.send(PacketType.InitEventRequest, { connectionNumber: this.connectionNumber });
+      const evt = this.#channel(evtSocket, 'event');
+      this.#evt = evt;
+      await evt.send(PacketType.InitEventRequest, { connectionNumber: this.connectionNumber });
       const evAck = await this.#await(
         (p) => p.type === PacketType.InitEventAck || p.type === PacketType.InitFail,
         timeoutMs, 'Init Event Ack', signal,
       );
       if (evAck.type === PacketType.InitFail) throw new PtpIpInitFailError(evAck.reason, 'event');
       if (this.#handshakeFailure !== undefined) throw this.#handshakeFailure;
+      await this.#handshakeProbe(evt, signal);
       this.#open = true;
-      await this.quirks?.afterConnect?.(this);
+      await this.quirks?.afterConnect?.(this, signal !== undefined ? { signal } : {});
     } catch (err) {
       this.#open = false;
       this.#cmd?.close();
@@ -216,28 +241,62 @@ export class PtpIpTransport implements Transport {
     return ch;
   }
 
+  /**
+   * Waits for a packet matching `match`. A channel closing meanwhile rejects
+   * the wait with its error (and, once open, disconnects as always).
+   */
   #await(match: (p: Packet) => boolean, timeoutMs: number, what: string, signal: AbortSignal | undefined): Promise<Packet> {
     return new Promise((resolve, reject) => {
-      // A channel closed while no step was waiting (e.g. during the event channel's connect).
-      if (this.#handshakeFailure !== undefined) {
+      // A channel closed while no handshake step was waiting (e.g. during the event channel's connect).
+      if (this.#opening && !this.#open && this.#handshakeFailure !== undefined) {
         reject(this.#handshakeFailure);
         return;
       }
+      if (signal?.aborted === true) {
+        reject(new AbortError(`wait for ${what} aborted`));
+        return;
+      }
       const timer = setTimeout(() => done(new TimeoutError(`no ${what} from ${this.description} within ${timeoutMs} ms`, timeoutMs)), timeoutMs);
-      const onAbort = (): void => done(new AbortError('connect aborted'));
-      const waiter: Waiter = { match, resolve: (p) => done(undefined, p) };
+      const onAbort = (): void => done(new AbortError(`wait for ${what} aborted`));
+      const waiter: Waiter = { match, resolve: (p) => done(undefined, p), reject: (e) => done(e) };
       const done = (err: Error | undefined, p?: Packet): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        this.#handshakeError = undefined;
         if (err !== undefined) reject(err);
         else resolve(p!);
       };
-      this.#handshakeError = (e) => done(e);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
     });
+  }
+
+  /**
+   * The Probe Request every handshake ends with. airnef sends one on the event
+   * channel right after Init Event Ack and waits for the answer before any
+   * operation, because Nikon bodies (whatever name they announce) hang the
+   * session otherwise; the packet is standard, so every responder gets it.
+   * The answer is waited for only briefly: a responder that ignores probes
+   * costs `probeTimeoutMs` once, never a failed open.
+   */
+  async #handshakeProbe(evt: PacketChannel, signal: AbortSignal | undefined): Promise<void> {
+    const timeoutMs = this.#options.probeTimeoutMs ?? PTPIP_HANDSHAKE_PROBE_TIMEOUT_MS;
+    if (timeoutMs <= 0) {
+      await evt.send(PacketType.ProbeRequest, {});
+      return;
+    }
+    try {
+      await this.#probe(evt, timeoutMs, signal);
+    } catch (err) {
+      if (!(err instanceof TimeoutError)) throw err;
+    }
+  }
+
+  /** Sends a Probe Request on `evt` and waits for its Probe Response. */
+  async #probe(evt: PacketChannel, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const answered = this.#await((p) => p.type === PacketType.ProbeResponse, timeoutMs, 'Probe Response', signal);
+    // Together, so a failed send leaves no unhandled wait behind.
+    await Promise.all([evt.send(PacketType.ProbeRequest, {}), answered]);
   }
 
   #onPacket(ch: PacketChannel, p: Packet): void {
@@ -320,12 +379,10 @@ export class PtpIpTransport implements Transport {
   }
 
   #onClosed(err: Error | undefined): void {
-    if (this.#handshakeError !== undefined) {
-      this.#handshakeError(err ?? new TransportError(`${this.description} closed during the handshake`));
-      return;
-    }
-    if (this.#opening && !this.#open) this.#handshakeFailure ??= err ?? new TransportError(`${this.description} closed during the handshake`);
-    this.#shutdown(err ?? new TransportError(`${this.description} closed`));
+    const handshake = this.#opening && !this.#open;
+    const failure = err ?? new TransportError(`${this.description} closed${handshake ? ' during the handshake' : ''}`);
+    if (handshake) this.#handshakeFailure ??= failure;
+    this.#shutdown(failure);
   }
 
   #shutdown(err: Error | undefined): void {
@@ -338,6 +395,8 @@ export class PtpIpTransport implements Transport {
       pending.receiver?.fail(failure);
       pending.reject(failure);
     }
+    // Whoever waits for a packet (a handshake step, a probe) learns of it now, not at its timeout.
+    for (const w of [...this.#waiters]) w.reject(err ?? new TransportError(`${this.description} closed`));
     this.#cmd?.close();
     this.#evt?.close();
     if (wasOpen) this.#disconnectListeners.emit(err);
@@ -444,15 +503,20 @@ export class PtpIpTransport implements Transport {
 
   /**
    * Sends a Probe Request on the event channel (a keep-alive some cameras
-   * expect). With `awaitResponse`, resolves once the Probe Response is back
-   * (a quirk's `afterConnect` uses it to finish the handshake in step).
+   * expect; `open()` already sends one after the handshake). With
+   * `awaitResponse`, resolves once the Probe Response is back: TimeoutError
+   * after `timeoutMs`, AbortError on `signal`, TransportError if the link
+   * drops meanwhile (which disconnects the transport as usual). Fails at once
+   * with TransportError when the transport is not open.
    */
-  async probe(options: { readonly awaitResponse?: boolean; readonly timeoutMs?: number } = {}): Promise<void> {
-    const answered = options.awaitResponse === true
-      ? this.#await((p) => p.type === PacketType.ProbeResponse, options.timeoutMs ?? this.#options.connectTimeoutMs ?? 10_000, 'Probe Response', undefined)
-      : undefined;
-    // Together, so a failed send leaves no unhandled wait behind.
-    await Promise.all([this.#evt?.send(PacketType.ProbeRequest, {}), answered]);
+  async probe(options: PtpIpProbeOptions = {}): Promise<void> {
+    const evt = this.#evt;
+    if (!this.#open || evt === undefined) throw new TransportError(`${this.description} is not open`);
+    if (options.awaitResponse !== true) {
+      await evt.send(PacketType.ProbeRequest, {});
+      return;
+    }
+    await this.#probe(evt, options.timeoutMs ?? this.#options.connectTimeoutMs ?? 10_000, options.signal);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Canon PowerShot (the pre-EOS protocol): recognition on the recorded
- * DeviceInfos, the CheckEvent / GetChanges datasets, and the `canon(camera)`
- * PowerShot methods end to end against the `canon-powershot` personality
- * (the recorded PowerShot A520) over the in-process pair and PTP/IP.
+ * DeviceInfos, the CheckEvent / GetChanges datasets, and the
+ * `canon(camera).powerShot` methods end to end against the `canon-powershot`
+ * personality (the recorded PowerShot A520) over the in-process pair and PTP/IP.
  */
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,15 +10,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Camera } from '../../../src/camera.js';
 import { EventCode } from '../../../src/core/codes/events.js';
+import { OperationCode } from '../../../src/core/codes/operations.js';
 import { DevicePropCode } from '../../../src/core/codes/properties.js';
 import type { DeviceInfo } from '../../../src/core/datasets/device-info.js';
-import { ProtocolError } from '../../../src/core/errors.js';
-import { canon, type CanonApi } from '../../../src/extensions/canon/api.js';
-import { CanonEventCode, CanonOperationCode as Op, CanonResponseCode } from '../../../src/extensions/canon/codes.js';
+import { ProtocolError, TimeoutError } from '../../../src/core/errors.js';
+import { canon } from '../../../src/extensions/canon/api.js';
+import { CanonDevicePropCode, CanonEventCode, CanonOperationCode as Op, CanonResponseCode } from '../../../src/extensions/canon/codes.js';
 import { canPowerShotCapture, isCanonEos, isCanonPowerShot } from '../../../src/extensions/canon/index.js';
 import {
   decodeChangedProperties, decodeCheckEvent, encodeChangedProperties, encodeCheckEvent,
 } from '../../../src/extensions/canon/powershot.js';
+import type { CanonPowerShotApi } from '../../../src/extensions/canon/powershot-api.js';
+import { canonPowerShotBehaviour, type CanonPowerShotBehaviour } from '../../../src/extensions/canon/powershot-responder.js';
 import { detectExtension } from '../../../src/extensions/registry.js';
 import { jpegDimensions } from '../../../src/responder/jpeg.js';
 import realCameras from '../../../src/responder/personalities/real-cameras.json' with { type: 'json' };
@@ -97,10 +100,31 @@ describe('PowerShot datasets', () => {
     expect(decodeCheckEvent(bytes('0c000000 0400 0cc0 ffffffff 0000'))).to.deep.equal({ code: 0xc00c, transactionId: 0xffffffff, params: [] });
   });
 
-  it('CheckEvent: bad bytes are a ProtocolError, never a crash', () => {
-    for (const b of [bytes('0c00'), bytes('20000000 0400 0d40 07000000'), bytes('0c000000 0300 0120 07000000'),
-      bytes('1c000000 0400 0d40 07000000 01000000 02000000 03000000 04000000')]) {
+  it('CheckEvent: sloppy containers are read as libgphoto2 reads them', () => {
+    // A length that holds no whole parameter: none (libgphoto2 reads one from 16 bytes on).
+    expect(decodeCheckEvent(bytes('0e000000 0400 0d40 07000000 0100'))).to.deep.equal({ code: 0x400d, transactionId: 7, params: [] });
+    // Another container type: kept, and noted.
+    expect(decodeCheckEvent(bytes('10000000 0300 0120 07000000 05000000'))).to.deep.equal({
+      code: 0x2001, transactionId: 7, params: [5], containerType: 3,
+    });
+    // A fourth parameter: ignored.
+    expect(decodeCheckEvent(bytes('1c000000 0400 0d40 07000000 01000000 02000000 03000000 04000000'))?.params).to.deep.equal([1, 2, 3]);
+  });
+
+  it('CheckEvent: bytes that cannot hold an event are a ProtocolError, never a crash', () => {
+    for (const b of [bytes('0c00'), bytes('0c000000 0400 0d40'), bytes('20000000 0400 0d40 07000000')]) {
       expect(() => decodeCheckEvent(b), hex(b)).to.throw(ProtocolError);
+    }
+    let seed = 0x1234;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let i = 0; i < 2000; i++) {
+      const b = Uint8Array.from({ length: 1 + (next() % 32) }, next);
+      if (b.length >= 4 && i % 2 === 0) b.set([b.length - (next() % 4), 0, 0, 0], 0);
+      try {
+        decodeCheckEvent(b);
+      } catch (err) {
+        expect(err, hex(b)).to.be.instanceOf(ProtocolError);
+      }
     }
   });
 
@@ -121,19 +145,32 @@ for (const wire of wires) {
   describe(`Canon PowerShot personality over ${wire.name}`, function () {
     this.timeout(30_000);
     let root: string;
-    let emu: RunningVirtualCamera;
+    let emu: RunningVirtualCamera | undefined;
     let camera: Camera;
-    let ps: CanonApi;
+    let ps: CanonPowerShotApi;
+    let body: CanonPowerShotBehaviour;
+
+    /** (Re)starts the A520 with `behaviour` options and connects to it. */
+    async function start(options: Parameters<typeof canonPowerShotBehaviour>[0] = {}): Promise<void> {
+      if (emu !== undefined) {
+        await camera.close();
+        await emu.close();
+        emu = undefined;
+      }
+      body = canonPowerShotBehaviour(options);
+      emu = await startVirtualCamera({ root, personality: 'canon-powershot', behaviour: body, ptpip: { port: 0 } });
+      camera = await wire.open(emu);
+      ps = canon(camera).powerShot;
+    }
 
     beforeEach(async () => {
       root = await mkdtemp(path.join(tmpdir(), 'ptpts-powershot-'));
-      emu = await startVirtualCamera({ root, personality: 'canon-powershot', ptpip: { port: 0 } });
-      camera = await wire.open(emu);
-      ps = canon(camera);
+      await start();
     });
     afterEach(async () => {
       await camera.close();
-      await emu.close();
+      await emu?.close();
+      emu = undefined;
       await rm(root, { recursive: true, force: true });
     });
 
@@ -164,24 +201,84 @@ for (const wire of wires) {
       });
     });
 
+    it('startRemote reads DeviceInfo again: FlashMode is listed (and answered) in shooting mode only', async () => {
+      await camera.session(async () => {
+        const flash = CanonDevicePropCode.CanonFlashMode;
+        expect(camera.deviceInfo.devicePropertiesSupported).to.not.include(flash);
+        await ps.startRemote();
+        expect(camera.deviceInfo.devicePropertiesSupported).to.include(flash);
+        expect(await camera.getDevicePropValue(flash)).to.equal(1);
+        await camera.setDevicePropValue(flash, 0);
+        expect(await ps.getChanges()).to.include(flash);
+        await ps.endRemote();
+        expect(camera.deviceInfo.devicePropertiesSupported).to.not.include(flash);
+        await expectResponseCode(camera.transaction(OperationCode.GetDevicePropDesc, [flash], { receive: true }), 0x200a);
+      });
+    });
+
     it('capture writes a JPEG and announces it; CaptureComplete carries the capture\'s transaction', async () => {
       await camera.session(async () => {
         await expectResponseCode(ps.capture(), CanonResponseCode.OperationRefused); // not in shooting mode
         await ps.startRemote();
-        await ps.checkEvents();
         const shot = await ps.capture();
+        expect(shot.earlier.map((e) => e.name)).to.deep.equal(['StorageInfoChanged', 'CameraModeChanged']);
         expect(shot.handles).to.have.length(3); // DCIM, 100CANON, the image
+        expect(shot.handle).to.equal(shot.handles[2]);
         const last = shot.events[shot.events.length - 1];
         expect(last?.name).to.equal('CaptureComplete');
         expect(last?.transactionId).to.equal(shot.transactionId);
-        const info = await camera.getObjectInfo(shot.handles[2]!);
+        const info = await camera.getObjectInfo(shot.handle);
         expect(info.filename).to.equal('IMG_0001.JPG');
-        const image = await camera.getObject(shot.handles[2]!);
+        const image = await camera.getObject(shot.handle);
         expect(isJpeg(image)).to.equal(true);
         expect(jpegDimensions(image)).to.deep.equal({ width: 640, height: 480 });
         const second = await ps.capture();
-        expect(second.handles).to.have.length(1); // the folders exist now
-        expect((await camera.getObjectInfo(second.handles[0]!)).filename).to.equal('IMG_0002.JPG');
+        expect(second.handles).to.deep.equal([second.handle]); // the folders exist now
+        expect((await camera.getObjectInfo(second.handle)).filename).to.equal('IMG_0002.JPG');
+      });
+    });
+
+    it('capture waits for the image when CaptureComplete comes first', async () => {
+      await start({ captureCompleteFirst: true });
+      await camera.session(async () => {
+        await ps.startRemote();
+        const shot = await ps.capture();
+        expect(shot.events.map((e) => e.name)).to.deep.equal(['CaptureComplete', 'ObjectAdded', 'ObjectAdded', 'ObjectAdded']);
+        expect((await camera.getObjectInfo(shot.handle)).filename).to.equal('IMG_0001.JPG');
+        const second = await ps.capture();
+        expect((await camera.getObjectInfo(second.handle)).filename).to.equal('IMG_0002.JPG');
+      });
+    });
+
+    for (const captureCompleteFirst of [false, true]) {
+      it(`events left on the stack do not end a capture (CaptureComplete ${captureCompleteFirst ? 'first' : 'last'})`, async () => {
+        await start({ captureCompleteFirst });
+        await camera.session(async () => {
+          await ps.startRemote();
+          // A CaptureComplete that names no transaction, and a whole earlier capture nobody collected.
+          body.pushEvent({ code: EventCode.CaptureComplete, transactionId: 0xffffffff, params: [] });
+          const earlier = await camera.transaction(Op.InitiateCaptureInMemory);
+          const shot = await ps.capture();
+          expect((await camera.getObjectInfo(shot.handle)).filename).to.equal('IMG_0002.JPG');
+          expect(shot.handles).to.deep.equal([shot.handle]);
+          expect(shot.earlier.filter((e) => e.code === EventCode.CaptureComplete).map((e) => e.transactionId))
+            .to.deep.equal([0xffffffff, earlier.transactionId]);
+          expect(shot.events.find((e) => e.code === EventCode.CaptureComplete)?.transactionId).to.equal(shot.transactionId);
+        });
+      });
+    }
+
+    it('capture keeps to its deadline while the stack keeps giving events, and says so when the stack never empties', async () => {
+      await camera.session(async () => {
+        await ps.startRemote();
+        for (let i = 0; i < 3000; i++) body.pushEvent({ code: CanonEventCode.CameraModeChanged, transactionId: 0xffffffff, params: [] });
+        const started = Date.now();
+        const late = await ps.capture({ timeoutMs: 20 }).then(() => undefined, (err: unknown) => err);
+        expect(late).to.be.instanceOf(TimeoutError);
+        expect(Date.now() - started).to.be.below(2000);
+        const flood = await ps.capture({ timeoutMs: 60_000 }).then(() => undefined, (err: unknown) => err);
+        expect(flood).to.be.instanceOf(ProtocolError);
+        expect((flood as Error).message).to.match(/without emptying the stack/);
       });
     });
 

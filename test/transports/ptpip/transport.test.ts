@@ -87,7 +87,7 @@ class FakeResponder {
 
 const RESPONDER_GUID = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 
-/** Answers both handshakes of an initiator that is opening. */
+/** Answers both handshakes of an initiator that is opening, and the Probe Request that ends them. */
 async function acceptHandshake(
   r: FakeResponder,
   options: { connectionNumber?: number; name?: string } = {},
@@ -103,7 +103,14 @@ async function acceptHandshake(
   const evt = await r.accept();
   const initEvent = await evt.expect(PacketType.InitEventRequest);
   evt.send(PacketType.InitEventAck, {});
+  await answerProbe(evt);
   return { cmd, evt, init, initEvent };
+}
+
+/** Answers the Probe Request the initiator sends on the event channel after the handshake. */
+async function answerProbe(evt: Wire): Promise<void> {
+  await evt.expect(PacketType.ProbeRequest);
+  evt.send(PacketType.ProbeResponse, {});
 }
 
 /** A transport to the fake responder, opened; closed after the test. */
@@ -244,6 +251,7 @@ describe('PtpIpTransport', () => {
         expect(initEvent.connectionNumber).to.equal(0x2a + i);
         expect(Buffer.concat(evt.raw).length).to.equal(12);
         evt.send(PacketType.InitEventAck, {});
+        await answerProbe(evt);
         const o = await opening;
         expect(o.ok).to.equal(true);
         expect(t.isOpen).to.equal(true);
@@ -280,6 +288,10 @@ describe('PtpIpTransport', () => {
       expect(opened, 'open() resolved before Init Event Ack').to.equal(false);
       expect(t.isOpen).to.equal(false);
       evt.send(PacketType.InitEventAck, {});
+      await evt.expect(PacketType.ProbeRequest);
+      await ticks(20);
+      expect(opened, 'open() resolved before the Probe Response').to.equal(false);
+      evt.send(PacketType.ProbeResponse, {});
       expect((await opening).ok).to.equal(true);
       expect(opened).to.equal(true);
       expect(t.isOpen).to.equal(true);
@@ -447,6 +459,8 @@ describe('PtpIpTransport', () => {
       const evt = await r.accept();
       await evt.expect(PacketType.InitEventRequest);
       await trickle(evt, encodePacket(PacketType.InitEventAck, {}));
+      await evt.expect(PacketType.ProbeRequest);
+      await trickle(evt, encodePacket(PacketType.ProbeResponse, {}));
       expect((await opening).ok).to.equal(true);
       expect(t.responderName).to.equal('Slow');
 
@@ -627,6 +641,132 @@ describe('PtpIpTransport', () => {
       cmd.send(PacketType.OperationResponse, { code: ResponseCode.OK, transactionId: 1, params: [] });
       expect((await call).ok).to.equal(true);
       expect(t.isOpen).to.equal(true);
+    });
+  });
+
+  describe('the Probe Request after the handshake, and probe()', () => {
+    /** Answers both handshakes but never a probe; resolves with the channels and how long open() took. */
+    async function openIgnoringProbes(
+      r: FakeResponder,
+      t: PtpIpTransport,
+      signal?: AbortSignal,
+    ): Promise<{ opened: Promise<{ ok: boolean; error?: unknown; ms: number }>; cmd: Wire; evt: Wire }> {
+      const started = performance.now();
+      const opened = outcome(t.open(signal)).then((o) => ({ ...o, ms: performance.now() - started }));
+      const cmd = await r.accept();
+      await cmd.expect(PacketType.InitCommandRequest);
+      cmd.send(PacketType.InitCommandAck, { connectionNumber: 1, guid: RESPONDER_GUID, friendlyName: 'Mute', protocolVersion: 0x00010000 });
+      const evt = await r.accept();
+      await evt.expect(PacketType.InitEventRequest);
+      evt.send(PacketType.InitEventAck, {});
+      await evt.expect(PacketType.ProbeRequest);
+      return { opened, cmd, evt };
+    }
+
+    it('a responder that ignores the probe still gets connected, after the short probe timeout only', async () => {
+      const r = await FakeResponder.listen();
+      const t = transport({ port: r.port, probeTimeoutMs: 200 });
+      const { opened } = await openIgnoringProbes(r, t);
+      const o = await opened;
+      expect(o.ok).to.equal(true);
+      expect(o.ms).to.be.within(150, 2000);
+      expect(t.isOpen).to.equal(true);
+    });
+
+    it('probeTimeoutMs 0 still sends the probe but does not wait for its answer', async () => {
+      const r = await FakeResponder.listen();
+      const t = transport({ port: r.port, probeTimeoutMs: 0 });
+      const { opened } = await openIgnoringProbes(r, t);
+      const o = await opened;
+      expect(o.ok).to.equal(true);
+      expect(o.ms).to.be.below(1000);
+    });
+
+    it('probe() on a transport that is not open fails at once with TransportError', async () => {
+      const r = await FakeResponder.listen();
+      const t = transport({ port: r.port });
+      const started = performance.now();
+      expect(await rejection(t.probe({ awaitResponse: true, timeoutMs: 5000 }))).to.be.instanceOf(TransportError);
+      const opening = t.open();
+      await acceptHandshake(r);
+      await opening;
+      await t.close();
+      expect(await rejection(t.probe({ awaitResponse: true, timeoutMs: 5000 }))).to.be.instanceOf(TransportError);
+      expect(await rejection(t.probe())).to.be.instanceOf(TransportError);
+      expect(performance.now() - started).to.be.below(3000);
+    });
+
+    it('probe() resolves on the Probe Response, times out with TimeoutError, and aborts with AbortError; the link stays up', async () => {
+      const r = await FakeResponder.listen();
+      const { t, evt } = await openTransport(r);
+      const answered = outcome(t.probe({ awaitResponse: true, timeoutMs: 5000 }));
+      await evt.expect(PacketType.ProbeRequest);
+      evt.send(PacketType.ProbeResponse, {});
+      expect((await answered).ok).to.equal(true);
+
+      const started = performance.now();
+      const timedOut = await rejection(t.probe({ awaitResponse: true, timeoutMs: 100 }));
+      expect(timedOut).to.be.instanceOf(TimeoutError);
+      expect(performance.now() - started).to.be.below(2000);
+      await evt.expect(PacketType.ProbeRequest);
+
+      const controller = new AbortController();
+      const aborted = rejection(t.probe({ awaitResponse: true, timeoutMs: 5000, signal: controller.signal }));
+      await evt.expect(PacketType.ProbeRequest);
+      controller.abort();
+      expect(await aborted).to.be.instanceOf(AbortError);
+      expect(t.isOpen).to.equal(true);
+    });
+
+    it('the event channel dropped while probe() waits: it rejects with TransportError, the transport disconnects and closes the command channel', async () => {
+      const r = await FakeResponder.listen();
+      const { t, cmd, evt } = await openTransport(r);
+      const disconnects: Array<Error | undefined> = [];
+      t.onDisconnect((e) => disconnects.push(e));
+      const started = performance.now();
+      const probing = rejection(t.probe({ awaitResponse: true, timeoutMs: 5000 }));
+      await evt.expect(PacketType.ProbeRequest);
+      evt.destroy();
+      expect(await probing).to.be.instanceOf(TransportError);
+      expect(performance.now() - started).to.be.below(2000);
+      expect(t.isOpen).to.equal(false);
+      await cmd.closed;
+      await ticks(5);
+      expect(disconnects).to.have.length(1);
+      expect(disconnects[0]).to.be.instanceOf(TransportError);
+    });
+
+    it('open(signal) aborted while it waits for the Probe Response rejects with AbortError at once', async () => {
+      const r = await FakeResponder.listen();
+      const t = transport({ port: r.port, probeTimeoutMs: 3000 });
+      const controller = new AbortController();
+      const { opened, cmd } = await openIgnoringProbes(r, t, controller.signal);
+      setTimeout(() => controller.abort(), 100);
+      const o = await opened;
+      expect(o.ok).to.equal(false);
+      expect(o.error).to.be.instanceOf(AbortError);
+      expect(o.ms).to.be.below(1500);
+      expect(t.isOpen).to.equal(false);
+      await cmd.closed;
+    });
+
+    it('open(signal) hands its signal to the quirks\' afterConnect: an abort stops a probe waiting there', async () => {
+      const r = await FakeResponder.listen();
+      const t = transport({
+        port: r.port,
+        probeTimeoutMs: 0,
+        quirks: { afterConnect: (tr, { signal }) => tr.probe({ awaitResponse: true, timeoutMs: 3000, ...(signal !== undefined ? { signal } : {}) }) },
+      });
+      const controller = new AbortController();
+      const { opened, cmd, evt } = await openIgnoringProbes(r, t, controller.signal);
+      await evt.expect(PacketType.ProbeRequest); // the quirk's own probe
+      setTimeout(() => controller.abort(), 100);
+      const o = await opened;
+      expect(o.ok).to.equal(false);
+      expect(o.error).to.be.instanceOf(AbortError);
+      expect(o.ms).to.be.below(1500);
+      expect(t.isOpen).to.equal(false);
+      await cmd.closed;
     });
   });
 
