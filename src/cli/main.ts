@@ -5,9 +5,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { PtpError } from '../core/errors.js';
 import { getCommand, infoCommand, lsCommand, type Output } from './commands.js';
-import { findUsbCameras } from '../transports/usb/discovery.js';
 import { demoCommand } from './demo.js';
-import { toJson } from './format.js';
+import { devicesCommand, type DevicesOptions } from './devices.js';
 import { emulateCommand, type EmulateOptions } from './emulate.js';
 import { openTarget, UsageError, type TargetOptions } from './target.js';
 
@@ -76,21 +75,11 @@ export async function main(argv: readonly string[], io: Output = stdio): Promise
   );
   program
     .command('devices')
-    .description('list the PTP/MTP devices on USB')
-    .option('--json', 'machine-readable output')
+    .description('list the PTP/MTP devices on USB (--watch: then each one attached or detached, until Ctrl-C)')
+    .option('--watch', 'keep listening, one line per attach (+) or detach (-)')
+    .option('--json', 'machine-readable output (with --watch: one JSON object per line)')
     .option('--verbose', 'show stack traces on errors')
-    .action(run(async (opts) => {
-      const found = await findUsbCameras();
-      if (opts.json === true) {
-        io.out(toJson(found.map(({ device: _device, ...rest }) => rest)));
-        return;
-      }
-      if (found.length === 0) io.out('No PTP/MTP device on USB.');
-      for (const d of found) {
-        const id = `${d.vendorId.toString(16).padStart(4, '0')}:${d.productId.toString(16).padStart(4, '0')}`;
-        io.out(`${id}  ${d.kind.padEnd(11)}  ${[d.manufacturer, d.product].filter(Boolean).join(' ')}${d.serialNumber !== undefined ? `  (${d.serialNumber})` : ''}`);
-      }
-    }));
+    .action(run((_opts, cmd) => devicesCommand(cmd.opts<DevicesOptions>(), io)));
   program
     .command('emulate')
     .description('run the virtual camera over PTP/IP until Ctrl-C, logging each transaction')

@@ -6,7 +6,8 @@
 import { TransportError } from '../core/errors.js';
 import type { Transport } from '../core/transport.js';
 import { PtpIpTransport, type PtpIpQuirks, type PtpIpQuirksSelector } from './ptpip/transport.js';
-import { firstUsbCamera } from './usb/discovery.js';
+import { firstUsbCameraInfo } from './usb/discovery.js';
+import { nodeUsbSource } from './usb/source.js';
 import { UsbTransport } from './usb/transport.js';
 
 /** A transport, or a string naming one. */
@@ -55,9 +56,14 @@ export async function resolveTransport(spec: TransportSpec | undefined, options:
       ...(guid !== undefined ? { guid } : {}),
     });
   }
-  const device = await firstUsbCamera({
-    ...(parsed.vendorId !== undefined ? { vendorId: parsed.vendorId } : {}),
-    ...(parsed.productId !== undefined ? { productId: parsed.productId } : {}),
-  });
-  return new UsbTransport(device);
+  // The source discovery used also tells the transport when the camera is unplugged.
+  const source = await nodeUsbSource();
+  const camera = await firstUsbCameraInfo(
+    {
+      ...(parsed.vendorId !== undefined ? { vendorId: parsed.vendorId } : {}),
+      ...(parsed.productId !== undefined ? { productId: parsed.productId } : {}),
+    },
+    { source },
+  );
+  return new UsbTransport(camera.device, { source, endpoints: camera.endpoints });
 }

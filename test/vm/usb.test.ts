@@ -5,7 +5,10 @@
  * uMTP-Responder as a USB gadget, each serving a temp folder made here.
  * The guest opens the device with Camera.open({ transport: 'usb' }), lists,
  * downloads every file, uploads, deletes, reads properties and prints one
- * JSON line, which these tests check (and the folder on disk).
+ * JSON line, which these tests check (and the folder on disk). A third run
+ * (test/vm/guest/hotplug-check.mjs, usb-mtp) unplugs and replugs the device
+ * through its root hub port and binds a kernel driver to its interface:
+ * hot plug events, `disconnect`, and the driver detached and re-attached.
  *
  * Needs Linux with QEMU, a kernel in /boot, busybox-static ... (`npm run
  * setup:system`, or `test/vm/usb-vm install`), and `npm run build` first.
@@ -25,6 +28,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const USB_VM = path.join(HERE, 'usb-vm');
 const GUEST_SCRIPT = path.join(HERE, 'guest', 'mtp-check.mjs');
+const HOTPLUG_SCRIPT = path.join(HERE, 'guest', 'hotplug-check.mjs');
+/** udevd, started in the guest: node-usb's libusb hears hot plug (and updates its device list) through udev. */
+const UDEVD = ['/lib/systemd/systemd-udevd', '/usr/lib/systemd/systemd-udevd'].find((f) => existsSync(f));
 const INSTALL_HINT = 'test/vm/usb-vm install';
 /** Wall-clock limit of one VM run (usb-vm's own --timeout, in s). */
 const VM_TIMEOUT_S = 240;
@@ -73,11 +79,11 @@ interface VmRun {
   readonly wallMs: number;
 }
 
-/** Runs mtp-check.mjs in the VM with `device` (mtp or umtp) serving `dir`. */
-function runVm(device: 'mtp' | 'umtp', dir: string, extra: readonly string[] = []): Promise<VmRun> {
+/** Runs mtp-check.mjs (or `script`) in the VM with `device` (mtp or umtp) serving `dir`. */
+function runVm(device: 'mtp' | 'umtp', dir: string, extra: readonly string[] = [], script = GUEST_SCRIPT): Promise<VmRun> {
   const start = Date.now();
   const args = ['run', `--${device}`, dir, '--timeout', String(VM_TIMEOUT_S), '--',
-    process.execPath, GUEST_SCRIPT, '--dir', dir, ...extra];
+    process.execPath, script, ...(script === GUEST_SCRIPT ? ['--dir', dir] : []), ...extra];
   return new Promise((resolve, reject) => {
     execFile(USB_VM, args, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const output = `${stdout}${stderr}`;
@@ -89,8 +95,9 @@ function runVm(device: 'mtp' | 'umtp', dir: string, extra: readonly string[] = [
       }
       const wallMs = Date.now() - start;
       const result = JSON.parse(line.slice('PTPTS-VM-RESULT '.length)) as GuestResult;
-      process.stderr.write(`      [usb-vm --${device}: ${(wallMs / 1000).toFixed(1)} s in all, ${(result.totalMs / 1000).toFixed(1)} s in the guest script; ` +
-        `download ${String(result.steps['download']?.['mibPerSecond'] ?? '?')} MiB/s]\n`);
+      const download = result.steps['download']?.['mibPerSecond'];
+      process.stderr.write(`      [usb-vm --${device}: ${(wallMs / 1000).toFixed(1)} s in all, ${(result.totalMs / 1000).toFixed(1)} s in the guest script` +
+        `${download !== undefined ? `; download ${String(download)} MiB/s` : ''}]\n`);
       resolve({ result, output, wallMs });
     });
   });
@@ -197,6 +204,57 @@ describe('USB in a VM (QEMU, real kernel USB stack)', function () {
       expect(aligned['uploaded']).to.equal(false);
       expect((aligned['error'] as { message: string }).message).to.match(/stalled the bulk OUT endpoint during SendObject.*zero-length packet/);
       expect(aligned['storagesAfter']).to.equal(1);
+    });
+  });
+
+  describe("QEMU's usb-mtp device: hot plug and a kernel driver on its interface", () => {
+    let dir = '';
+    let run: VmRun | undefined;
+    before(function () {
+      if (UDEVD === undefined) skipOrFail(this, `systemd-udevd missing (the guest needs it for hot plug): ${INSTALL_HINT}`);
+    });
+    before(async function () {
+      dir = makeFixture();
+      run = await runVm('mtp', dir, [], HOTPLUG_SCRIPT);
+    });
+    after(() => {
+      if (dir !== '') rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a kernel driver bound to the MTP interface is detached while ptpts has it, and re-attached on close', () => {
+      const k = expectStep(run!, 'kernelDriver');
+      expect(k['before']).to.equal('usb-storage');
+      expect(k['whileOpen']).to.be.oneOf([null, 'usbfs']);
+      expect(k['model']).to.equal('QEMU filesharing');
+      expect(k['after']).to.equal('usb-storage');
+    });
+
+    it('watchUsbCameras lists the camera, then reports it unplugged and plugged back, twice', () => {
+      const h = expectStep(run!, 'hotplug');
+      expect(h['present']).to.deep.equal(['46f4:4']);
+      expect((h['events'] as Array<{ event: string; id: string }>).map((e) => `${e.event} ${e.id}`)).to.deep.equal([
+        'detach 46f4:4', 'attach 46f4:4', 'detach 46f4:4', 'attach 46f4:4',
+      ]);
+    });
+
+    it('an open camera emits disconnect (a TransportError) at once when unplugged, and later calls fail with a TransportError', () => {
+      const h = expectStep(run!, 'hotplug');
+      const d = h['disconnect'] as { error: { name: string; code: string }; afterUnplugMs: number };
+      expect(d.error.name).to.equal('TransportError');
+      expect(d.afterUnplugMs).to.be.below(3000);
+      const call = h['callAfterUnplug'] as { ok: boolean; error: { name: string; message: string }; ms: number };
+      expect(call.ok).to.equal(false);
+      expect(call.error.name).to.equal('TransportError');
+      expect(call.error.message).to.match(/is not open/);
+      expect(call.ms).to.be.below(1000);
+    });
+
+    it('an idle transport with no transfer in flight learns of the unplug from the hot plug event alone', () => {
+      const h = expectStep(run!, 'hotplug');
+      const d = h['idleDisconnect'] as { error: { name: string; message: string }; afterUnplugMs: number };
+      expect(d.error.name).to.equal('TransportError');
+      expect(d.error.message).to.match(/was unplugged$/);
+      expect(d.afterUnplugMs).to.be.below(3000);
     });
   });
 

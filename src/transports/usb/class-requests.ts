@@ -1,6 +1,7 @@
 /**
  * The still-image class requests on the control pipe (USB Still Image Capture
- * Device Definition §5.2): Cancel, Device Reset, Get Device Status.
+ * Device Definition §5.2): Cancel, Get Extended Event Data, Device Reset, Get
+ * Device Status.
  */
 
 /** bRequest codes. */
@@ -44,4 +45,31 @@ export function decodeDeviceStatus(data: DataView | undefined): DeviceStatus | u
   const stalledEndpoints: number[] = [];
   for (let at = 4; at + 4 <= length; at += 4) stalledEndpoints.push(data.getUint32(at, true));
   return { code, stalledEndpoints };
+}
+
+/** A decoded Get Extended Event Data answer: an event whose parameters did not fit the interrupt container. */
+export interface ExtendedEventData {
+  readonly code: number;
+  readonly transactionId: number;
+  /** Each parameter's bytes as sent (little-endian; sizes vary). */
+  readonly params: readonly Uint8Array[];
+}
+
+/**
+ * Decodes Get Extended Event Data (0x65) data: EventCode u16, TransactionID u32,
+ * NumParams u16, then per parameter its size u16 and that many bytes. A
+ * parameter cut short by the data ends the list. Undefined if too short.
+ */
+export function decodeExtendedEventData(data: DataView | undefined): ExtendedEventData | undefined {
+  if (data === undefined || data.byteLength < 8) return undefined;
+  const count = data.getUint16(6, true);
+  const params: Uint8Array[] = [];
+  let at = 8;
+  for (let i = 0; i < count && at + 2 <= data.byteLength; i++) {
+    const size = data.getUint16(at, true);
+    if (at + 2 + size > data.byteLength) break;
+    params.push(new Uint8Array(data.buffer, data.byteOffset + at + 2, size).slice());
+    at += 2 + size;
+  }
+  return { code: data.getUint16(0, true), transactionId: data.getUint32(2, true), params };
 }

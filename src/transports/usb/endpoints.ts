@@ -1,9 +1,10 @@
 /**
  * Finding the PTP interface of a USB device: a still-image class interface
  * (class 6, subclass 1, protocol 1), or an MTP device's vendor-specific
- * interface (class 0xFF whose interface string is "MTP"), with a bulk IN, a
- * bulk OUT and an interrupt IN endpoint. Works on the WebUSB `USBDevice`
- * descriptors, so Node (node-usb's WebUSB) and browsers share it.
+ * interface (class 0xFF whose interface string is "MTP", or that the Microsoft
+ * OS descriptor calls MTP), with a bulk IN, a bulk OUT and an interrupt IN
+ * endpoint. Works on the WebUSB `USBDevice` descriptors, so Node (node-usb's
+ * WebUSB) and browsers share it.
  */
 
 /** USB interface class of still-image devices. */
@@ -17,8 +18,12 @@ export interface PtpUsbEndpoints {
   readonly configurationValue: number;
   readonly interfaceNumber: number;
   readonly alternateSetting: number;
-  /** How the interface was recognised. */
-  readonly kind: 'still-image' | 'mtp-vendor';
+  /**
+   * How the interface was recognised: `still-image` (class 6/1/1), `mtp-vendor`
+   * (class 0xFF named "MTP"), `mtp-ms-os` (class 0xFF that the device's Microsoft
+   * OS descriptor gives the compatible ID "MTP").
+   */
+  readonly kind: 'still-image' | 'mtp-vendor' | 'mtp-ms-os';
   readonly bulkIn: UsbEndpointInfo;
   readonly bulkOut: UsbEndpointInfo;
   /** Absent on a few devices that have no event endpoint. */
@@ -32,7 +37,7 @@ export interface UsbEndpointInfo {
 }
 
 /** How an alternate setting qualifies as a PTP interface, or undefined. */
-export function ptpInterfaceKind(alt: USBAlternateInterface): PtpUsbEndpoints['kind'] | undefined {
+export function ptpInterfaceKind(alt: USBAlternateInterface): 'still-image' | 'mtp-vendor' | undefined {
   if (alt.interfaceClass === STILL_IMAGE_CLASS && alt.interfaceSubclass === 1 && alt.interfaceProtocol === 1) return 'still-image';
   if (alt.interfaceClass === VENDOR_SPECIFIC_CLASS && /\bMTP\b/i.test(alt.interfaceName ?? '')) return 'mtp-vendor';
   return undefined;
@@ -41,29 +46,54 @@ export function ptpInterfaceKind(alt: USBAlternateInterface): PtpUsbEndpoints['k
 /**
  * Finds the PTP interface, searching the active configuration first and then
  * the others. Undefined when the device has none (with bulk IN and OUT).
+ * `msOsMtpInterface`: the interface the device's Microsoft OS descriptor calls
+ * MTP (see `msOsMtpInterface()`), accepted if it is a {@link vendorMtpCandidates} one.
  */
-export function findPtpEndpoints(device: USBDevice): PtpUsbEndpoints | undefined {
+export function findPtpEndpoints(device: USBDevice, options: { readonly msOsMtpInterface?: number } = {}): PtpUsbEndpoints | undefined {
+  for (const { config, iface, alt } of alternates(device)) {
+    const kind = ptpInterfaceKind(alt);
+    if (kind === undefined) continue;
+    const found = endpointsOf(alt);
+    if (found === undefined) continue;
+    return { configurationValue: config.configurationValue, interfaceNumber: iface.interfaceNumber, alternateSetting: alt.alternateSetting, kind, ...found };
+  }
+  const n = options.msOsMtpInterface;
+  return n === undefined ? undefined : vendorMtpCandidates(device).find((c) => c.interfaceNumber === n);
+}
+
+/**
+ * Vendor-specific interfaces that could be MTP without saying so: bulk IN,
+ * bulk OUT and interrupt IN, no "MTP" name, on a device with no still-image
+ * interface (those never need the Microsoft OS descriptor asked). Only the
+ * descriptor can tell (ADB, for one, is also class 0xFF, but has no interrupt
+ * endpoint).
+ */
+export function vendorMtpCandidates(device: USBDevice): PtpUsbEndpoints[] {
+  const out: PtpUsbEndpoints[] = [];
+  const all = [...alternates(device)];
+  if (device.deviceClass === STILL_IMAGE_CLASS) return out;
+  if (all.some(({ alt }) => alt.interfaceClass === STILL_IMAGE_CLASS || ptpInterfaceKind(alt) !== undefined)) return out;
+  for (const { config, iface, alt } of all) {
+    if (alt.interfaceClass !== VENDOR_SPECIFIC_CLASS) continue;
+    const found = endpointsOf(alt);
+    if (found?.interruptIn === undefined) continue;
+    if (out.some((c) => c.interfaceNumber === iface.interfaceNumber && c.configurationValue === config.configurationValue)) continue;
+    out.push({ configurationValue: config.configurationValue, interfaceNumber: iface.interfaceNumber, alternateSetting: alt.alternateSetting, kind: 'mtp-ms-os', ...found });
+  }
+  return out;
+}
+
+/** Every alternate setting, the active configuration and current alternates first. */
+function* alternates(device: USBDevice): Generator<{ config: USBConfiguration; iface: USBInterface; alt: USBAlternateInterface }> {
   const configs = [...(device.configuration !== null ? [device.configuration] : []), ...device.configurations];
   for (const config of configs) {
     for (const iface of config.interfaces) {
-      // The current alternate first, then the rest.
       for (const alt of [iface.alternate, ...iface.alternates]) {
         if (alt === null || alt === undefined) continue;
-        const kind = ptpInterfaceKind(alt);
-        if (kind === undefined) continue;
-        const found = endpointsOf(alt);
-        if (found === undefined) continue;
-        return {
-          configurationValue: config.configurationValue,
-          interfaceNumber: iface.interfaceNumber,
-          alternateSetting: alt.alternateSetting,
-          kind,
-          ...found,
-        };
+        yield { config, iface, alt };
       }
     }
   }
-  return undefined;
 }
 
 function endpointsOf(alt: USBAlternateInterface): Pick<PtpUsbEndpoints, 'bulkIn' | 'bulkOut' | 'interruptIn'> | undefined {

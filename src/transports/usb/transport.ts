@@ -4,11 +4,14 @@
  * `WebUSBDevice` and a browser's `navigator.usb` device share one code path.
  *
  * Containers: one command container per transfer; data-out as header + payload
- * in transfers of `transferSize` with a zero-length packet when the container
- * fills its last packet; data-in read in large transfers, several in flight,
+ * in transfers of `transferSize`, two in flight, with a zero-length packet when
+ * the container fills its last packet; data-in read in large transfers, several in flight,
  * never past the end of the phase, streamed into the sink with backpressure;
  * a response glued after the data and the ZLP after a packet-aligned phase are
- * both accepted. Events are polled on the interrupt endpoint while open.
+ * both accepted. Events are polled on the interrupt endpoint while open (with
+ * Get Extended Event Data for an event longer than the interrupt packets
+ * carried). An unplug reported by a {@link UsbDeviceSource} ends the link at
+ * once, even with no transfer in flight.
  * Abort and failures resynchronise with the class requests (Cancel, Get Device
  * Status, clear halt), so the next transaction works.
  */
@@ -37,14 +40,28 @@ import {
   type Transport,
 } from '../../core/transport.js';
 import { BulkInQueue, type InOutcome } from './bulk-in.js';
-import { cancelRequestData, classSetup, ClassRequest, decodeDeviceStatus, type DeviceStatus } from './class-requests.js';
-import { findPtpEndpoints, type PtpUsbEndpoints } from './endpoints.js';
+import {
+  cancelRequestData,
+  classSetup,
+  ClassRequest,
+  decodeDeviceStatus,
+  decodeExtendedEventData,
+  type DeviceStatus,
+  type ExtendedEventData,
+} from './class-requests.js';
+import { findPtpEndpoints, vendorMtpCandidates, type PtpUsbEndpoints } from './endpoints.js';
+import { msOsMtpInterface } from './ms-os-descriptor.js';
+import { sameUsbDevice, type UsbConnectionListener, type UsbDeviceSource } from './source.js';
 
 /** Options of {@link UsbTransport}. */
 export interface UsbTransportOptions {
   /** Bytes per bulk transfer (rounded to a multiple of the max packet size). Default 512 KiB. */
   readonly transferSize?: number;
-  /** Bulk IN transfers kept in flight during a data phase. Default 3. */
+  /**
+   * Bulk transfers kept in flight during a data phase: up to this many IN,
+   * up to two OUT. Default 3. 1 for a USB stack that takes one transfer per
+   * endpoint at a time (node-usb 3.1).
+   */
   readonly concurrentTransfers?: number;
   /** How long one transfer may wait for the device, in ms. 0 = no limit. Default 30000. */
   readonly timeoutMs?: number;
@@ -54,11 +71,25 @@ export interface UsbTransportOptions {
   readonly endpoints?: PtpUsbEndpoints;
   /** Names of operation codes in error messages. Default: the standard table. */
   readonly codeNames?: CodeNames;
+  /**
+   * Tells the transport when its device is unplugged, so `onDisconnect` fires
+   * at once even with no transfer in flight: node-usb's WebUSB (the one the
+   * device came from) or `navigator.usb`. Default: `navigator.usb` where there is one.
+   */
+  readonly source?: UsbDeviceSource;
 }
 
 const OK = 0x2001;
 const DEVICE_BUSY = 0x2019;
 const STATUS_POLL_INTERVAL_MS = 20;
+/** An interrupt event container holds at most three parameters (12 + 3 * 4 bytes). */
+const EVENT_CONTAINER_MAX = CONTAINER_HEADER_SIZE + 3 * 4;
+/** Longer than this, an "event container" on the interrupt pipe is taken as garbage. */
+const EVENT_CONTAINER_LIMIT = 64 * 1024;
+/** Bulk OUT transfers in flight during a data-out phase (fewer if `concurrentTransfers` says so). */
+const OUT_IN_FLIGHT = 2;
+/** After a failed data-out transfer, how long the one behind it may take to end. */
+const OUT_SETTLE_MS = 1000;
 
 /** A transfer came back with `stall`: the device halted the endpoint. */
 class StallError extends TransportError {
@@ -93,6 +124,12 @@ export class UsbTransport implements Transport {
   readonly #eventListeners = new Listeners<[PtpEvent]>();
   readonly #disconnectListeners = new Listeners<[Error | undefined]>();
   #eventLoop: Promise<void> | undefined;
+  /** The interface is claimed: close() must release it, even after a disconnect. */
+  #claimed = false;
+  /** Stops listening to the source's disconnect events. */
+  #unlisten: (() => void) | undefined;
+  #closedReason: Error | undefined;
+  readonly #description: string;
 
   constructor(device: USBDevice, options: UsbTransportOptions = {}) {
     this.device = device;
@@ -102,12 +139,15 @@ export class UsbTransport implements Transport {
     this.concurrentTransfers = Math.max(1, options.concurrentTransfers ?? 3);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.cancelTimeoutMs = options.cancelTimeoutMs ?? 5_000;
+    // Read once, now: node-usb 3 refuses to read the serial number while a transfer is in flight.
+    const hex = (n: number): string => n.toString(16).padStart(4, '0');
+    const serialNumber = device.serialNumber;
+    const serial = serialNumber !== undefined && serialNumber !== null && serialNumber !== '' ? `/${serialNumber}` : '';
+    this.#description = `usb:${hex(device.vendorId)}:${hex(device.productId)}${serial}`;
   }
 
   get description(): string {
-    const hex = (n: number): string => n.toString(16).padStart(4, '0');
-    const serial = this.device.serialNumber !== undefined && this.device.serialNumber !== '' ? `/${this.device.serialNumber}` : '';
-    return `usb:${hex(this.device.vendorId)}:${hex(this.device.productId)}${serial}`;
+    return this.#description;
   }
 
   get isOpen(): boolean {
@@ -118,9 +158,11 @@ export class UsbTransport implements Transport {
     if (this.#open) return;
     if (signal?.aborted === true) throw signal.reason;
     const device = this.device;
+    const wasOpen = device.opened;
+    let claimed: number | undefined;
     try {
-      if (!device.opened) await device.open();
-      let eps = this.#options.endpoints ?? findPtpEndpoints(device);
+      if (!wasOpen) await device.open();
+      let eps = this.#options.endpoints ?? findPtpEndpoints(device) ?? (await this.#msOsEndpoints());
       if (eps === undefined) throw new TransportError(`${this.description} has no PTP/MTP interface (still-image class 6/1/1 or an "MTP" vendor interface)`);
       // Setting the configuration again resets some devices: only when none is set, or another is needed.
       if (device.configuration === null || device.configuration.configurationValue !== eps.configurationValue) {
@@ -128,6 +170,7 @@ export class UsbTransport implements Transport {
         eps = this.#options.endpoints ?? findPtpEndpoints(device) ?? eps;
       }
       await device.claimInterface(eps.interfaceNumber);
+      claimed = eps.interfaceNumber;
       const iface = device.configuration?.interfaces.find((i) => i.interfaceNumber === eps.interfaceNumber);
       if (eps.alternateSetting !== 0 && iface?.alternate.alternateSetting !== eps.alternateSetting) {
         await device.selectAlternateInterface(eps.interfaceNumber, eps.alternateSetting);
@@ -135,38 +178,73 @@ export class UsbTransport implements Transport {
       if (isAborted(signal)) throw signal!.reason;
       this.endpoints = eps;
     } catch (err) {
+      // Leave the device as it was found: released, and closed if we opened it.
+      if (claimed !== undefined) await device.releaseInterface(claimed).catch(() => undefined);
+      if (!wasOpen && device.opened) await device.close().catch(() => undefined);
       throw err instanceof TransportError || isAborted(signal)
         ? err
         : new TransportError(`cannot open ${this.description}: ${message(err)}${openHint(err)}`, { cause: err });
     }
+    this.#claimed = true;
     this.#life = new AbortController();
     this.#in = new BulkInQueue(device, this.endpoints.bulkIn.endpointNumber);
     this.#leftover = new Uint8Array(0);
     this.#open = true;
+    this.#listenForUnplug();
     this.#eventLoop = this.#pollEvents();
   }
 
+  /** An interface the device's Microsoft OS descriptor calls MTP, for a vendor-specific device without an "MTP" name. */
+  async #msOsEndpoints(): Promise<PtpUsbEndpoints | undefined> {
+    if (vendorMtpCandidates(this.device).length === 0) return undefined;
+    const n = await msOsMtpInterface(this.device).catch(() => undefined);
+    return n === undefined ? undefined : findPtpEndpoints(this.device, { msOsMtpInterface: n });
+  }
+
+  #listenForUnplug(): void {
+    const source = this.#options.source ?? browserUsb();
+    if (source === undefined) return;
+    const onDisconnect: UsbConnectionListener = (e) => {
+      if (sameUsbDevice(e.device, this.device)) this.#shutdown(new TransportError(`${this.description} was unplugged`));
+    };
+    source.addEventListener('disconnect', onDisconnect);
+    this.#unlisten = () => source.removeEventListener('disconnect', onDisconnect);
+  }
+
   async close(): Promise<void> {
-    if (!this.#open) return;
     this.#shutdown(undefined);
-    const eps = this.endpoints;
-    try {
-      if (eps !== undefined) await this.device.releaseInterface(eps.interfaceNumber);
-    } catch {
-      // Already gone or never claimed: closing is best effort.
-    }
-    try {
-      if (this.device.opened) await this.device.close();
-    } catch {
-      // Same.
+    // Also after a disconnect: the handle (and, with node-usb, a kernel driver it detached) is given back.
+    if (this.#claimed) {
+      this.#claimed = false;
+      try {
+        if (this.endpoints !== undefined) await this.device.releaseInterface(this.endpoints.interfaceNumber);
+      } catch {
+        // Already gone: closing is best effort.
+      }
+      try {
+        if (this.device.opened) await this.device.close();
+      } catch {
+        // Same.
+      }
     }
     await this.#eventLoop?.catch(() => undefined);
+  }
+
+  /** Why calls fail now: the disconnect that ended the link, or just "not open". */
+  #notOpen(): TransportError {
+    const ended: unknown = this.#life.signal.reason;
+    return ended instanceof TransportError && ended !== this.#closedReason
+      ? new TransportError(`${this.description} is not open: ${ended.message}`, { cause: ended })
+      : new TransportError(`${this.description} is not open`);
   }
 
   #shutdown(err: Error | undefined): void {
     if (!this.#open) return;
     this.#open = false;
-    this.#life.abort(err ?? new TransportError(`${this.description} closed`));
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+    this.#closedReason = new TransportError(`${this.description} closed`);
+    this.#life.abort(err ?? this.#closedReason);
     this.#in?.clear();
     this.#disconnectListeners.emit(err);
   }
@@ -182,7 +260,7 @@ export class UsbTransport implements Transport {
   // ------------------------------------------------------------ transactions
 
   async transaction(request: OperationRequest, phases: TransactionPhases = {}): Promise<OperationResponse> {
-    if (!this.#open) throw new TransportError(`${this.description} is not open`);
+    if (!this.#open) throw this.#notOpen();
     if (this.#busy) throw new TransportError('a transaction is already in progress');
     this.#busy = true;
     const { signal } = phases;
@@ -272,43 +350,68 @@ export class UsbTransport implements Transport {
     const outMps = this.endpoints!.bulkOut.packetSize;
     const size = roundUp(this.transferSize, outMps);
     const total = dataSourceLength(source);
-    const header = encodeDataHeader(request.code, request.transactionId, total);
-    let staging = new Uint8Array(Math.min(size, Number(BigInt(CONTAINER_HEADER_SIZE) + total)) || CONTAINER_HEADER_SIZE);
-    staging.set(header, 0);
+    const containerLength = BigInt(CONTAINER_HEADER_SIZE) + total;
+    // One staging buffer per transfer in flight: the next fills while the host controller sends
+    // the previous, and memory stays at OUT_IN_FLIGHT x transferSize whatever the object's size.
+    const depth = Math.min(OUT_IN_FLIGHT, this.concurrentTransfers);
+    const bufferSize = Number(containerLength < BigInt(size) ? containerLength : BigInt(size));
+    const buffers: Uint8Array[] = [];
+    let current = 0;
+    const bufferAt = (i: number): Uint8Array => (buffers[i] ??= new Uint8Array(bufferSize));
+    let staging = bufferAt(0);
+    staging.set(encodeDataHeader(request.code, request.transactionId, total), 0);
     let filled = CONTAINER_HEADER_SIZE;
-    let sentPayload = 0n;
-    let sentContainer = 0n;
+    let given = 0n;
+    let sent = 0n;
+    let reported = 0n;
+    /** The newest transfer submitted (they complete in order). */
+    let newest: Promise<void> | undefined;
+    const inFlight: Array<Promise<void>> = [];
     const flush = async (): Promise<void> => {
-      await this.#write(staging.subarray(0, filled), `${what}: data`, signal);
-      sentContainer += BigInt(filled);
-      const payload = sentContainer - BigInt(CONTAINER_HEADER_SIZE);
-      if (payload > sentPayload) {
-        sentPayload = payload;
-        onProgress?.(sentPayload, total);
-      }
-      filled = 0;
-    };
-    for await (const chunk of dataSourceChunks(source)) {
-      let at = 0;
-      while (at < chunk.length) {
-        if (signal?.aborted === true) throw signal.reason;
-        if (filled === staging.length) {
-          await flush();
-          if (staging.length < size) staging = new Uint8Array(size);
+      const bytes = staging.subarray(0, filled);
+      const write = this.#write(bytes, `${what}: data`, signal).then(() => {
+        sent += BigInt(bytes.length);
+        const payload = sent - BigInt(CONTAINER_HEADER_SIZE);
+        if (payload > reported) {
+          reported = payload;
+          onProgress?.(payload, total);
         }
-        const n = Math.min(chunk.length - at, staging.length - filled);
-        staging.set(chunk.subarray(at, at + n), filled);
-        filled += n;
-        at += n;
+      });
+      write.catch(() => undefined); // awaited below or by the caller's error path, never unhandled
+      newest = write;
+      inFlight.push(write);
+      current = (current + 1) % depth;
+      staging = bufferAt(current);
+      filled = 0;
+      // The buffer about to be refilled belongs to the oldest transfer: wait until it is sent.
+      if (inFlight.length >= depth) await inFlight.shift();
+    };
+    try {
+      for await (const chunk of dataSourceChunks(source)) {
+        given += BigInt(chunk.length);
+        if (given > total) throw new ProtocolError(`data source gave more than the ${total} byte(s) it announced`, { field: 'Container.length' });
+        let at = 0;
+        while (at < chunk.length) {
+          if (signal?.aborted === true) throw signal.reason;
+          if (filled === staging.length) await flush();
+          const n = Math.min(chunk.length - at, staging.length - filled);
+          staging.set(chunk.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+        }
       }
+      if (given !== total) throw new ProtocolError(`data source gave ${given} byte(s) but announced ${total}`, { field: 'Container.length' });
+      if (filled > 0) await flush();
+      // A container that fills its last packet ends with a zero-length packet, queued behind the data.
+      const zlp = containerLength % BigInt(outMps) === 0n ? this.#write(new Uint8Array(0), `${what}: data (zero-length packet)`, signal) : undefined;
+      zlp?.catch(() => undefined);
+      await Promise.all([...inFlight, zlp]);
+    } catch (err) {
+      // Let the other transfer end before the caller resynchronises, so its bytes do not reach the
+      // device after the Cancel. WebUSB cannot cancel a transfer, so wait only a little.
+      if (newest !== undefined) await Promise.race([newest.catch(() => undefined), delay(OUT_SETTLE_MS)]);
+      throw err;
     }
-    if (filled > 0) await flush();
-    const containerBytes = sentContainer;
-    if (containerBytes - BigInt(CONTAINER_HEADER_SIZE) !== total) {
-      throw new ProtocolError(`data source gave ${containerBytes - BigInt(CONTAINER_HEADER_SIZE)} byte(s) but announced ${total}`, { field: 'Container.length' });
-    }
-    // A container that fills its last packet ends with a zero-length packet.
-    if (containerBytes % BigInt(outMps) === 0n) await this.#write(new Uint8Array(0), `${what}: data (zero-length packet)`, signal);
   }
 
   async #write(bytes: Uint8Array, what: string, signal: AbortSignal | undefined): Promise<void> {
@@ -540,7 +643,7 @@ export class UsbTransport implements Transport {
 
   /** Device Reset (class request 0x66): the device closes its session and returns to idle. */
   async reset(): Promise<void> {
-    if (!this.#open) throw new TransportError(`${this.description} is not open`);
+    if (!this.#open) throw this.#notOpen();
     const eps = this.endpoints!;
     try {
       await this.#wait(
@@ -587,12 +690,18 @@ export class UsbTransport implements Transport {
       failures = 0;
       const data = r.data === undefined ? new Uint8Array(0) : new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
       buffered = buffered.length === 0 ? data.slice() : concat(buffered, data);
-      buffered = this.#deliverEvents(buffered);
+      buffered = await this.#deliverEvents(buffered, data.length < ep.packetSize);
     }
   }
 
-  /** Delivers the whole event containers at the start of `bytes`; returns the rest. */
-  #deliverEvents(bytes: Uint8Array): Uint8Array {
+  /**
+   * Delivers the whole event containers at the start of `bytes`; returns the
+   * rest. `ended`: the last packet was short, so the device has sent all it
+   * will for now. An event container longer than what came (more than three
+   * parameters, or parameters that are not UINT32) is completed with Get
+   * Extended Event Data once the device stops sending.
+   */
+  async #deliverEvents(bytes: Uint8Array, ended: boolean): Promise<Uint8Array> {
     while (bytes.length >= CONTAINER_HEADER_SIZE) {
       let header: ContainerHeader;
       try {
@@ -600,17 +709,66 @@ export class UsbTransport implements Transport {
       } catch {
         return new Uint8Array(0); // garbage: resynchronise on the next packet
       }
-      if (header.type !== ContainerType.Event || header.length > CONTAINER_HEADER_SIZE + 3 * 4) return new Uint8Array(0);
-      if (bytes.length < header.length) return bytes;
-      const view = new DataView(bytes.buffer, bytes.byteOffset, header.length);
-      const params: number[] = [];
-      for (let at = CONTAINER_HEADER_SIZE; at + 4 <= header.length; at += 4) params.push(view.getUint32(at, true));
-      const event: PtpEvent = { code: header.code, transactionId: header.transactionId, params };
-      this.#eventListeners.emit(event);
+      if (header.type !== ContainerType.Event || header.length > EVENT_CONTAINER_LIMIT) return new Uint8Array(0);
+      if (bytes.length < header.length) {
+        // More packets may follow (a long container sent whole on the interrupt pipe);
+        // when none do, the rest waits on the control pipe.
+        if (!ended || header.length <= EVENT_CONTAINER_MAX) return bytes;
+        this.#emitEvent(await this.#extendEvent(header, bytes));
+        return new Uint8Array(0);
+      }
+      this.#emitEvent({ code: header.code, transactionId: header.transactionId, params: uint32Params(bytes.subarray(0, header.length)) });
       bytes = bytes.subarray(header.length);
     }
     return bytes;
   }
+
+  #emitEvent(event: PtpEvent | undefined): void {
+    if (event !== undefined && this.#open) this.#eventListeners.emit(event);
+  }
+
+  /**
+   * The event a truncated container announced, with the parameters Get Extended
+   * Event Data gives; the parameters that did arrive when the device does not
+   * answer it. Undefined if the link ended meanwhile.
+   */
+  async #extendEvent(header: ContainerHeader, partial: Uint8Array): Promise<PtpEvent | undefined> {
+    const fallback: PtpEvent = { code: header.code, transactionId: header.transactionId, params: uint32Params(partial) };
+    let extended: ExtendedEventData | undefined;
+    try {
+      extended = await this.getExtendedEventData(Math.min(0xffff, Math.max(512, header.length)));
+    } catch {
+      if (this.#life.signal.aborted) return undefined;
+    }
+    if (extended === undefined || extended.code !== header.code) return fallback;
+    // PtpEvent parameters are UINT32: one of another size ends the list (its bytes cannot be told apart).
+    const params: number[] = [];
+    for (const p of extended.params) {
+      if (p.length > 4) break;
+      let v = 0;
+      for (let i = p.length - 1; i >= 0; i--) v = v * 256 + p[i]!;
+      params.push(v);
+    }
+    return { code: extended.code, transactionId: extended.transactionId, params };
+  }
+
+  /** Get Extended Event Data (class request 0x65), or undefined when the device stalls it. */
+  async getExtendedEventData(length = 512): Promise<ExtendedEventData | undefined> {
+    const eps = this.endpoints!;
+    const r = await this.#wait(
+      this.device.controlTransferIn(classSetup(ClassRequest.GetExtendedEventData, eps.interfaceNumber), length),
+      'Get Extended Event Data', undefined, this.cancelTimeoutMs,
+    );
+    return r.status === 'ok' ? decodeExtendedEventData(r.data) : undefined;
+  }
+}
+
+/** The UINT32 parameters of an event container (its whole ones, as far as `bytes` go). */
+function uint32Params(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const params: number[] = [];
+  for (let at = CONTAINER_HEADER_SIZE; at + 4 <= bytes.length; at += 4) params.push(view.getUint32(at, true));
+  return params;
 }
 
 /** True for the errors WebUSB and node-usb give when the device is gone. */
@@ -620,6 +778,11 @@ export function isDeviceGone(err: unknown): boolean {
   const e = err as { name?: unknown; message?: unknown };
   if (e.name === 'NotFoundError') return true;
   return typeof e.message === 'string' && /NO_DEVICE|device (was )?disconnected|no such device/i.test(e.message);
+}
+
+/** A browser's `navigator.usb`, if there is one. */
+function browserUsb(): UsbDeviceSource | undefined {
+  return (globalThis as { navigator?: { usb?: UsbDeviceSource } }).navigator?.usb;
 }
 
 /** Reads `aborted` afresh (defeats narrowing from an earlier check). */

@@ -26,6 +26,15 @@ export interface FakeDeviceOptions {
   readonly configured?: boolean;
   /** Present the interface as MTP vendor class 0xFF named "MTP" instead of 6/1/1. */
   readonly mtpVendorInterface?: boolean;
+  /** Present the interface as vendor class 0xFF with no name (MTP only by its Microsoft OS descriptor, if any). */
+  readonly unnamedVendorInterface?: boolean;
+  /** Leave out the interrupt IN endpoint. */
+  readonly noInterruptEndpoint?: boolean;
+  /**
+   * Answer the Microsoft OS string descriptor (0xEE) with this vendor code, and
+   * that vendor request (wIndex 4) with these compatible IDs.
+   */
+  readonly msOs?: { readonly vendorCode: number; readonly compatIds: ReadonlyArray<{ readonly iface: number; readonly id: string }> };
   readonly interfaceNumber?: number;
   /** Make open() / claimInterface() fail with this error, as libusb would. */
   readonly openError?: Error;
@@ -120,10 +129,21 @@ export class FakeUsbDevice {
   readonly statusReplies: number[] = [];
   /** Stall the next bulk OUT transfer. */
   stallNextOut = false;
+  /** Stall the bulk OUT transfer with this number (1 = the first since the device was made). */
+  stallOutNumber: number | undefined;
+  #outCount = 0;
   /** Get Device Status (0x67) stalls, as on devices that do not implement it (QEMU's usb-mtp). */
   stallStatus = false;
   /** Bulk OUT transfers that never complete (a hung device). */
   hangOut = false;
+  /** How long a bulk OUT transfer takes to complete, in ms (0: at once). */
+  outLatencyMs = 0;
+  /** Bulk OUT transfers submitted and not yet complete. */
+  outInFlight = 0;
+  /** Most bulk OUT transfers ever in flight at once. */
+  maxOutInFlight = 0;
+  /** Answer of Get Extended Event Data (0x65); the request stalls while undefined. */
+  extendedEventData: Uint8Array | undefined;
   /** Called with each whole container written to the bulk OUT endpoint. */
   onContainer: ((bytes: Uint8Array) => void) | undefined;
   /** Called when the host sends Cancel (0x64). */
@@ -140,16 +160,19 @@ export class FakeUsbDevice {
     this.packetSize = options.packetSize ?? 512;
     this.bulkIn = new InEndpoint(this.packetSize);
     this.interruptIn = new InEndpoint(options.interruptPacketSize ?? 64);
+    const vendor = options.mtpVendorInterface === true || options.unnamedVendorInterface === true;
     const alt = {
       alternateSetting: 0,
-      interfaceClass: options.mtpVendorInterface === true ? 0xff : 6,
-      interfaceSubclass: options.mtpVendorInterface === true ? 0xff : 1,
-      interfaceProtocol: options.mtpVendorInterface === true ? 0 : 1,
-      interfaceName: options.mtpVendorInterface === true ? 'MTP' : null,
+      interfaceClass: vendor ? 0xff : 6,
+      interfaceSubclass: vendor ? 0xff : 1,
+      interfaceProtocol: vendor ? 0 : 1,
+      interfaceName: options.mtpVendorInterface === true ? 'MTP' : options.unnamedVendorInterface === true ? '' : null,
       endpoints: [
         { endpointNumber: BULK_IN, direction: 'in', type: 'bulk', packetSize: this.packetSize },
         { endpointNumber: BULK_OUT, direction: 'out', type: 'bulk', packetSize: this.packetSize },
-        { endpointNumber: INTERRUPT_IN, direction: 'in', type: 'interrupt', packetSize: this.interruptIn.packetSize },
+        ...(options.noInterruptEndpoint === true
+          ? []
+          : [{ endpointNumber: INTERRUPT_IN, direction: 'in', type: 'interrupt', packetSize: this.interruptIn.packetSize }]),
       ],
     } as unknown as USBAlternateInterface;
     const iface = { interfaceNumber: options.interfaceNumber ?? 0, alternate: alt, alternates: [alt], claimed: false } as unknown as USBInterface;
@@ -259,11 +282,15 @@ export class FakeUsbDevice {
     const bytes = toBytes(data).slice();
     this.calls.push({ op: 'transferOut', ep, length: bytes.length, data: bytes });
     this.#check();
-    if (this.stallNextOut) {
+    if (this.stallNextOut || ++this.#outCount === this.stallOutNumber) {
       this.stallNextOut = false;
       return { status: 'stall', bytesWritten: 0 } as USBOutTransferResult;
     }
     if (this.hangOut) return new Promise(() => undefined);
+    this.outInFlight++;
+    this.maxOutInFlight = Math.max(this.maxOutInFlight, this.outInFlight);
+    if (this.outLatencyMs > 0) await new Promise((r) => setTimeout(r, this.outLatencyMs));
+    this.outInFlight--;
     this.#collectOut(bytes);
     return { status: 'ok', bytesWritten: bytes.length } as USBOutTransferResult;
   }
@@ -289,6 +316,32 @@ export class FakeUsbDevice {
       out.setUint16(2, code, true);
       stalled.forEach((ep, i) => out.setUint32(4 + 4 * i, ep, true));
       return { status: 'ok', data: out } as USBInTransferResult;
+    }
+    if (setup.requestType === 'class' && setup.request === 0x65 && this.extendedEventData !== undefined) {
+      return { status: 'ok', data: dataView(this.extendedEventData.slice(0, length)) } as USBInTransferResult;
+    }
+    const msOs = this.options.msOs;
+    if (msOs !== undefined && setup.requestType === 'standard' && setup.request === 6 && setup.value === 0x03ee) {
+      const d = new Uint8Array(18);
+      d[0] = 18;
+      d[1] = 3;
+      [...'MSFT100'].forEach((c, i) => (d[2 + 2 * i] = c.charCodeAt(0)));
+      d[16] = msOs.vendorCode;
+      return { status: 'ok', data: dataView(d.slice(0, length)) } as USBInTransferResult;
+    }
+    if (msOs !== undefined && setup.requestType === 'vendor' && setup.request === msOs.vendorCode && setup.index === 4) {
+      const d = new Uint8Array(16 + 24 * msOs.compatIds.length);
+      const v = new DataView(d.buffer);
+      v.setUint32(0, d.length, true);
+      v.setUint16(4, 0x0100, true);
+      v.setUint16(6, 4, true);
+      d[8] = msOs.compatIds.length;
+      msOs.compatIds.forEach(({ iface, id }, i) => {
+        d[16 + 24 * i] = iface;
+        d[17 + 24 * i] = 1;
+        [...id].forEach((c, j) => (d[18 + 24 * i + j] = c.charCodeAt(0)));
+      });
+      return { status: 'ok', data: dataView(d.slice(0, length)) } as USBInTransferResult;
     }
     return { status: 'stall' } as USBInTransferResult;
   }

@@ -284,6 +284,156 @@ describe('USB transport: events', () => {
   });
 });
 
+describe('USB transport: data out, two transfers in flight', () => {
+  it('the next chunk is submitted while the previous one is still being sent, never more than two', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    fake.outLatencyMs = 3;
+    const payload = bytes(10 * 1024);
+    const sent: Buffer[] = [];
+    fake.onContainer = (c) => {
+      sent.push(Buffer.from(c));
+      if (c.length > 12 + 100) fake.respond(resp(2));
+    };
+    const progress: bigint[] = [];
+    await t.transaction(req(SendObject, 2), { dataOut: payload, onProgress: (n) => progress.push(n) });
+    expect(fake.maxOutInFlight).to.equal(2);
+    expect(sent.at(-1)!.subarray(12)).to.deep.equal(Buffer.from(payload));
+    expect(progress).to.deep.equal([...progress].sort((a, b) => (a < b ? -1 : 1)));
+    expect(progress.at(-1)).to.equal(BigInt(payload.length));
+  });
+
+  it('concurrentTransfers: 1 sends one transfer at a time (for USB stacks that take no more per endpoint)', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024, concurrentTransfers: 1 });
+    fake.outLatencyMs = 2;
+    const payload = bytes(5 * 1024);
+    fake.respond(resp(2));
+    await t.transaction(req(SendObject, 2), { dataOut: payload });
+    expect(fake.maxOutInFlight).to.equal(1);
+    expect(Buffer.concat(fake.outTransfers.slice(1).map((o) => Buffer.from(o))).subarray(12)).to.deep.equal(Buffer.from(payload));
+  });
+
+  for (const [delta, expected] of [
+    [-12, [1024, 1024, 1024, 0]], // 12 + payload = 3072: ends on a packet boundary, so a ZLP follows
+    [-11, [1024, 1024, 1024, 1]],
+    [-13, [1024, 1024, 1023]],
+  ] as const) {
+    it(`a ${3 * 1024 + delta}-byte upload in pipelined transfers: ${expected.join(', ')}`, async () => {
+      const { fake, t } = await setup({}, { transferSize: 1024 });
+      fake.outLatencyMs = 2;
+      const payload = bytes(3 * 1024 + delta);
+      fake.respond(resp(3));
+      await t.transaction(req(SendObject, 3), { dataOut: { length: payload.length, chunks: [payload.subarray(0, 700), payload.subarray(700)] } });
+      expect(fake.outTransfers.slice(1).map((o) => o.length)).to.deep.equal(expected);
+      expect(fake.maxOutInFlight).to.be.at.most(2);
+      expect(Buffer.concat(fake.outTransfers.slice(1).map((o) => Buffer.from(o))).subarray(12)).to.deep.equal(Buffer.from(payload));
+    });
+  }
+
+  it('a stall in the middle of a pipelined upload: the stall is the error, the transfer behind it ends first, the link stays usable', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    fake.outLatencyMs = 2;
+    fake.stallOutNumber = 3; // command, first data transfer, then the second stalls
+    const err = await rejection(t.transaction(req(SendObject, 5), { dataOut: bytes(8 * 1024) }));
+    expect(err).to.be.instanceOf(TransportError);
+    expect((err as Error).message).to.match(/stalled the bulk OUT endpoint during SendObject \(transaction 5\): data/);
+    // Behind the stalled transfer at most one more was in flight, and it had ended before the resync (status, clear halt).
+    const calls = fake.calls.map((c) => c.op);
+    const stalledAt = calls.map((op, i) => (op === 'transferOut' ? i : -1)).filter((i) => i >= 0)[2]!;
+    const after = calls.slice(stalledAt + 1);
+    const resyncAt = after.findIndex((op) => op === 'controlTransferIn' || op === 'clearHalt');
+    expect(resyncAt).to.be.greaterThan(-1);
+    expect(after.slice(0, resyncAt).filter((op) => op === 'transferOut')).to.have.length.at.most(1);
+    expect(after.slice(resyncAt).filter((op) => op === 'transferOut')).to.have.length(0);
+    expect(fake.outInFlight).to.equal(0);
+    expect(fake.calls).to.deep.include({ op: 'clearHalt', direction: 'out', ep: BULK_OUT });
+    expect(t.isOpen).to.equal(true);
+    fake.respond(resp(6, [1]));
+    expect(await t.transaction(req(0x1001, 6))).to.deep.equal({ code: OK, transactionId: 6, params: [1] });
+  });
+
+  it('a source that gives more than it announced fails before the extra bytes are sent', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    const err = await rejection(t.transaction(req(SendObject, 4), { dataOut: { length: 100, chunks: [bytes(100), bytes(5000)] } }));
+    expect((err as Error).message).to.match(/gave more than the 100 byte\(s\) it announced/);
+    const sentBytes = fake.outTransfers.slice(1).reduce((n, o) => n + o.length, 0);
+    expect(sentBytes).to.be.at.most(12 + 100);
+  });
+});
+
+describe('USB transport: Get Extended Event Data', () => {
+  /** An event container announcing `params.length` parameters, cut to its first `keep` bytes. */
+  const longEvent = (code: number, params: number[], keep: number): Uint8Array =>
+    encodeContainer({ type: ContainerType.Event, code, transactionId: 7, params }).slice(0, keep);
+  /** Get Extended Event Data answer: code, transaction ID, count, then (size, bytes) per parameter. */
+  const extended = (code: number, tid: number, params: Uint8Array[]): Uint8Array => {
+    const out = Buffer.alloc(8 + params.reduce((n, p) => n + 2 + p.length, 0));
+    out.writeUInt16LE(code, 0);
+    out.writeUInt32LE(tid, 2);
+    out.writeUInt16LE(params.length, 6);
+    let at = 8;
+    for (const p of params) {
+      out.writeUInt16LE(p.length, at);
+      out.set(p, at + 2);
+      at += 2 + p.length;
+    }
+    return out;
+  };
+  const u32 = (n: number): Uint8Array => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+
+  async function nextEvent(t: UsbTransport): Promise<PtpEvent> {
+    return new Promise((resolve) => {
+      const off = t.onEvent((e) => {
+        off();
+        resolve(e);
+      });
+    });
+  }
+
+  it('an event container longer than what came: asks 0x65 (class, interface, IN) and delivers every parameter', async () => {
+    const { fake, t } = await setup({ interfaceNumber: 1 });
+    fake.extendedEventData = extended(0xc101, 7, [u32(1), u32(2), u32(3), u32(4), u32(5)]);
+    const got = nextEvent(t);
+    fake.event(longEvent(0xc101, [1, 2, 3, 4, 5], 24)); // length says 32; 24 bytes came, in a short packet
+    expect(await got).to.deep.equal({ code: 0xc101, transactionId: 7, params: [1, 2, 3, 4, 5] });
+    const ask = fake.calls.find((c) => c.op === 'controlTransferIn');
+    expect(ask).to.deep.include({ setup: { requestType: 'class', recipient: 'interface', request: 0x65, value: 0, index: 1 } });
+    expect((ask as { length: number }).length).to.be.at.least(32);
+  });
+
+  it('parameters of 1 and 2 bytes become numbers; one wider than UINT32 ends the list', async () => {
+    const { fake, t } = await setup();
+    fake.extendedEventData = extended(0xc102, 9, [Uint8Array.of(0x7f), Uint8Array.of(0x34, 0x12), new Uint8Array(8), u32(4)]);
+    const got = nextEvent(t);
+    fake.event(longEvent(0xc102, [1, 2, 3, 4, 5], 16));
+    expect(await got).to.deep.equal({ code: 0xc102, transactionId: 9, params: [0x7f, 0x1234] });
+  });
+
+  it('a device that stalls 0x65: the event is delivered with the parameters that did arrive, and the next one too', async () => {
+    const { fake, t } = await setup();
+    const events: PtpEvent[] = [];
+    t.onEvent((e) => events.push(e));
+    fake.event(longEvent(0xc103, [1, 2, 3, 4, 5], 24));
+    fake.event(event(0x4002, [42], 0));
+    for (let i = 0; i < 50 && events.length < 2; i++) await tick();
+    expect(events).to.deep.equal([
+      { code: 0xc103, transactionId: 7, params: [1, 2, 3] },
+      { code: 0x4002, transactionId: 0, params: [42] },
+    ]);
+  });
+
+  it('a long container sent whole over full interrupt packets needs no request: all its parameters', async () => {
+    const { fake, t } = await setup({ interruptPacketSize: 16 });
+    const got = nextEvent(t);
+    fake.event(encodeContainer({ type: ContainerType.Event, code: 0xc104, transactionId: 3, params: [1, 2, 3, 4, 5] })); // 32 bytes: two full packets
+    expect(await got).to.deep.equal({ code: 0xc104, transactionId: 3, params: [1, 2, 3, 4, 5] });
+    expect(fake.calls.some((c) => c.op === 'controlTransferIn')).to.equal(false);
+  });
+});
+
 describe('USB transport: cancel, stalls, disconnects, timeouts', () => {
   it('abort sends Cancel (0x64) with CancelTransaction + transaction ID, polls status (0x67) until OK, and the next transaction works', async () => {
     const { fake, t } = await setup({}, { transferSize: 1024 });

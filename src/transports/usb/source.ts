@@ -1,0 +1,63 @@
+/**
+ * Where USB devices come from and how their comings and goings are heard: a
+ * browser's `navigator.usb`, or node-usb's `WebUSB` in Node. Both list devices
+ * with `getDevices()` and fire `connect` / `disconnect` events, so discovery,
+ * hot plug and the transport's unplug detection are written once against
+ * this shape (and tested with a fake).
+ */
+import { TransportError } from '../../core/errors.js';
+
+/** A `connect` or `disconnect` event: which device came or went. */
+export interface UsbConnectionEventLike {
+  readonly device: USBDevice;
+}
+
+/** Listener of {@link UsbDeviceSource} events. */
+export type UsbConnectionListener = (event: UsbConnectionEventLike) => void;
+
+/** What ptpts needs of a WebUSB `USB` object (`navigator.usb`, node-usb's `WebUSB`). */
+export interface UsbDeviceSource {
+  getDevices(): Promise<USBDevice[]>;
+  addEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void;
+  removeEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void;
+}
+
+let shared: Promise<UsbDeviceSource> | undefined;
+
+/**
+ * node-usb's WebUSB, one instance for the whole process: node-usb wraps each
+ * device once per instance, so discovery and hot plug must share it for a
+ * `disconnect` event to carry the same object the caller opened.
+ */
+export function nodeUsbSource(): Promise<UsbDeviceSource> {
+  shared ??= import('usb').then(
+    ({ WebUSB }) => new WebUSB({ allowAllDevices: true }),
+    (err: unknown) => {
+      shared = undefined;
+      throw usbUnavailable(err);
+    },
+  );
+  return shared;
+}
+
+/** The error for "node-usb or libusb is missing", with what to install. */
+export function usbUnavailable(err: unknown): TransportError {
+  return new TransportError(
+    `USB is not available: ${err instanceof Error ? err.message : String(err)}. node-usb needs libusb: on Debian/Ubuntu ` +
+      '`apt-get install libusb-1.0-0`; on Alpine (musl) `apk add libusb` and a node-usb build for musl',
+    { cause: err },
+  );
+}
+
+/**
+ * Whether two `USBDevice` objects are the same attached device. The same
+ * object in a browser; node-usb 2 wraps one libusb device (its `device`
+ * field) in a new object per `WebUSB` instance; node-usb 3 names it by `handle`.
+ */
+export function sameUsbDevice(a: USBDevice, b: USBDevice): boolean {
+  if (a === b) return true;
+  const la = (a as { device?: unknown }).device;
+  if (typeof la === 'object' && la !== null && la === (b as { device?: unknown }).device) return true;
+  const ha = (a as { handle?: unknown }).handle;
+  return typeof ha === 'string' && ha === (b as { handle?: unknown }).handle;
+}
