@@ -91,12 +91,16 @@ export class PtpEngine {
    */
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private watchdogAt = 0;
+  /** Why the transport last went away, if it did on its own. */
+  private lostLink: Error | undefined;
 
   constructor(transport: Transport, options: EngineOptions = {}) {
     this.transport = transport;
     this.codeNames = options.codeNames ?? CodeNames.standard;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.cancelGraceMs = options.cancelGraceMs ?? 5_000;
+    // Remembered so that a call after the link went away says why, not just "not open".
+    transport.onDisconnect((err) => (this.lostLink = err));
   }
 
   /** The open session's ID, or 0 when none is open. */
@@ -215,7 +219,10 @@ export class PtpEngine {
       options.onProgress?.(done, total);
     };
     try {
-      if (!this.transport.isOpen) throw new TransportError(`${this.transport.description} is not open`);
+      if (!this.transport.isOpen) {
+        const why = this.lostLink !== undefined ? `: ${this.lostLink.message}` : '';
+        throw new TransportError(`${this.transport.description} is not open${why}`, this.lostLink !== undefined ? { cause: this.lostLink } : {});
+      }
       const response = await this.transport.transaction(
         { code, sessionId: this.currentSessionId, transactionId, params },
         {

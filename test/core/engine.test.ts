@@ -390,6 +390,24 @@ describe('PtpEngine', () => {
     });
   });
 
+  describe('a lost link', () => {
+    it('a call after the device dropped the link says why, not only "not open"', async () => {
+      const { engine, responder } = await scripted();
+      await engine.openSession(1);
+      await responder.close(); // the device side goes away
+      const err = await rejectionOf(engine.run(OP_ECHO, [1]));
+      expect(err).to.be.instanceOf(TransportError);
+      expect((err as Error).message).to.match(/is not open: .*responder closed the link/);
+    });
+
+    it('after our own close, a call just says the link is not open', async () => {
+      const { engine, initiator } = await scripted();
+      await initiator.close();
+      const err = await rejectionOf(engine.run(OP_ECHO, [1]));
+      expect((err as Error).message).to.match(/is not open$/);
+    });
+  });
+
   describe('cancellation', () => {
     it('an abort while queued rejects with AbortError and the call is never sent', async () => {
       const release = gate();
