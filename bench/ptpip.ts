@@ -57,7 +57,7 @@ async function pingPong(): Promise<number> {
 }
 
 /** Best of `runs` after one warm-up run. */
-async function best(run: () => Promise<number>, runs = 2): Promise<number> {
+async function best(run: () => Promise<number>, runs = 3): Promise<number> {
   await run();
   let top = 0;
   for (let i = 0; i < runs; i++) top = Math.max(top, await run());
@@ -157,7 +157,7 @@ export async function ptpipBench(opts: { readonly quick: boolean }): Promise<Res
         const byName = new Map<string, number>();
         for (const h of handles) byName.set((await camera.getObjectInfo(h)).filename, h);
 
-        // GetObject throughput vs the socket baseline, same run; each the best of two after a
+        // GetObject throughput vs the socket baseline, same run; each the best of three after a
         // warm-up (the first pass pays for JIT and for reading the file into the page cache).
         const download = async (): Promise<number> => {
           let n = 0;
