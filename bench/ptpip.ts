@@ -197,15 +197,15 @@ export async function ptpipBench(opts: { readonly quick: boolean }): Promise<Res
           target: { op: '>=', value: 0.8 * upBase, text: `>= 0.80 x socket (${(0.8 * upBase).toFixed(0)})` },
           note: `${(drained / upBase).toFixed(2)} x socket; protocol only`,
         });
-        results.push({
-          name: `SendObject ${size / MiB} MiB (PTP/IP)`, value: upOurs, unit: 'MiB/s',
-          target: { op: '>=', value: 0.8 * upBase, text: `>= 0.80 x socket (${(0.8 * upBase).toFixed(0)})` },
-          note: `${(upOurs / upBase).toFixed(2)} x socket; includes writing the file`,
-        });
+        // The virtual camera writes what it receives to a file, so its like-for-like
+        // reference is a plain socket upload written to a file in the same run: on a VM
+        // the page cache's writeback, not the protocol, sets that pace.
         const upFile = await best(() => socketUploadToFileBaseline(size, up));
+        results.push({ name: `socket upload into a file, ${size / MiB} MiB`, value: upFile, unit: 'MiB/s' });
         results.push({
-          name: `socket upload into a file, ${size / MiB} MiB`, value: upFile, unit: 'MiB/s',
-          note: `SendObject with its file write is ${(upOurs / upFile).toFixed(2)} x this`,
+          name: `SendObject ${size / MiB} MiB (PTP/IP, to a file)`, value: upOurs, unit: 'MiB/s',
+          target: { op: '>=', value: 0.8 * upFile, text: `>= 0.80 x socket to file (${(0.8 * upFile).toFixed(0)})` },
+          note: `${(upOurs / upFile).toFixed(2)} x socket to file; ${(upOurs / upBase).toFixed(2)} x socket`,
         });
 
         // RSS while downloading a big object to a file.
