@@ -1,6 +1,7 @@
 /** `ptpts devices [--watch]`: the PTP/MTP devices on USB, then (with --watch) each one attached or detached. */
 import { findUsbCameras, type UsbCameraInfo } from '../transports/usb/discovery.js';
 import { watchUsbCameras } from '../transports/usb/hotplug.js';
+import { nodeUsbSource } from '../transports/usb/node-usb.js';
 import type { UsbDeviceSource } from '../transports/usb/source.js';
 import type { Output } from './commands.js';
 import { toJson } from './format.js';
@@ -19,7 +20,8 @@ export interface DevicesSeams {
 
 /** Runs `ptpts devices`. */
 export async function devicesCommand(o: DevicesOptions, io: Output, seams: DevicesSeams = {}): Promise<void> {
-  const options = seams.source !== undefined ? { source: seams.source } : {};
+  // The CLI is Node: node-usb's WebUSB, passed in (the library's browser-safe modules never load it).
+  const options = { source: seams.source ?? (await nodeUsbSource()) };
   if (o.watch !== true) {
     const found = await findUsbCameras({}, options);
     if (o.json === true) {
@@ -59,12 +61,16 @@ export async function devicesCommand(o: DevicesOptions, io: Output, seams: Devic
 function line(d: UsbCameraInfo): string {
   const id = `${hex(d.vendorId)}:${hex(d.productId)}`;
   const name = [d.manufacturer, d.product].filter(Boolean).join(' ');
-  return `${id}  ${d.kind.padEnd(11)}  ${name}${d.serialNumber !== undefined && d.serialNumber !== '' ? `  (${d.serialNumber})` : ''}`;
+  const serial = d.serialNumber !== undefined && d.serialNumber !== '' ? `  (${d.serialNumber})` : '';
+  // A device that may be MTP but could not be opened to find out: shown, with why and the fix.
+  const unverified = d.openError !== undefined ? `  [unverified: ${d.openError.message}]` : '';
+  return `${id}  ${d.kind.padEnd(11)}  ${name}${serial}${unverified}`;
 }
 
-function plain(d: UsbCameraInfo): Omit<UsbCameraInfo, 'device' | 'endpoints'> {
-  const { device: _device, endpoints: _endpoints, ...rest } = d;
-  return rest;
+/** A device as JSON: no handles, and the open error as its message. */
+function plain(d: UsbCameraInfo): Omit<UsbCameraInfo, 'device' | 'endpoints' | 'openError'> & { openError?: string } {
+  const { device: _device, endpoints: _endpoints, openError, ...rest } = d;
+  return openError !== undefined ? { ...rest, openError: openError.message } : rest;
 }
 
 function hex(n: number): string {

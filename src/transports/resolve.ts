@@ -7,7 +7,7 @@ import { TransportError } from '../core/errors.js';
 import type { Transport } from '../core/transport.js';
 import { PtpIpTransport, type PtpIpQuirks, type PtpIpQuirksSelector } from './ptpip/transport.js';
 import { firstUsbCameraInfo } from './usb/discovery.js';
-import { nodeUsbSource } from './usb/source.js';
+import { nodeUsbSource } from './usb/node-usb.js';
 import { UsbTransport } from './usb/transport.js';
 
 /** A transport, or a string naming one. */

@@ -69,6 +69,21 @@ describe('cli devices --watch', () => {
     ]);
   });
 
+  it('a device that may be MTP but cannot be opened is listed, unverified, with why and the fix (text and JSON)', async () => {
+    const busy = new FakeUsbDevice({ unnamedVendorInterface: true, msOs: { vendorCode: 0x54, compatIds: [{ iface: 0, id: 'MTP' }] }, openError: new Error('open error: LIBUSB_ERROR_BUSY') });
+    const source = new FakeUsbSource(camera(0x000a), busy.asDevice);
+    const out: string[] = [];
+    await devicesCommand({}, { out: (l) => out.push(l), err: () => undefined }, { source });
+    expect(out).to.have.length(2);
+    expect(out[0]).to.match(/^1234:000a {2}still-image/);
+    expect(out[1]).to.match(/^1234:5678 {2}mtp-ms-os {4}Fake Camera {2}\(FAKE0001\) {2}\[unverified: cannot open usb:1234:5678 .*LIBUSB_ERROR_BUSY\. The device is busy: .*\]$/);
+    const json: string[] = [];
+    await devicesCommand({ json: true }, { out: (l) => json.push(l), err: () => undefined }, { source });
+    const list = JSON.parse(json.join('\n')) as Array<{ productId: number; openError?: string }>;
+    expect(list.map((d) => d.openError === undefined)).to.deep.equal([true, false]);
+    expect(list[1]!.openError).to.match(/LIBUSB_ERROR_BUSY\. The device is busy/);
+  });
+
   it('without --watch: the list once, "No PTP/MTP device" when empty', async () => {
     const out: string[] = [];
     await devicesCommand({}, { out: (l) => out.push(l), err: () => undefined }, { source: new FakeUsbSource() });

@@ -224,6 +224,7 @@ describe('USB in a VM (QEMU, real kernel USB stack)', function () {
     it('a kernel driver bound to the MTP interface is detached while ptpts has it, and re-attached on close', () => {
       const k = expectStep(run!, 'kernelDriver');
       expect(k['before']).to.equal('usb-storage');
+      expect(k['settled'], 'udevadm settle ran').to.equal(true);
       expect(k['whileOpen']).to.be.oneOf([null, 'usbfs']);
       expect(k['model']).to.equal('QEMU filesharing');
       expect(k['after']).to.equal('usb-storage');

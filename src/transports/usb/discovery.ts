@@ -4,9 +4,10 @@
  * hands a granted `USBDevice` to `UsbTransport` itself).
  */
 import { TransportError } from '../../core/errors.js';
-import { findPtpEndpoints, vendorMtpCandidates, type PtpUsbEndpoints } from './endpoints.js';
-import { msOsMtpInterface } from './ms-os-descriptor.js';
-import { nodeUsbSource, usbUnavailable, type UsbDeviceSource } from './source.js';
+import { findPtpEndpoints, type PtpUsbEndpoints } from './endpoints.js';
+import { msOsProbeAllowed, probeMsOsDescriptor } from './ms-os-probe.js';
+import { nodeUsbSource } from './node-usb.js';
+import { usbUnavailable, type UsbDeviceSource } from './source.js';
 
 /** Which device to pick. */
 export interface UsbDeviceFilter {
@@ -17,12 +18,14 @@ export interface UsbDeviceFilter {
 
 /** How to look for devices. */
 export interface UsbDiscoveryOptions {
-  /** Where devices come from. Default: node-usb's WebUSB, shared by the process. */
+  /** Where devices come from. Default: node-usb's WebUSB, shared by the process (`nodeUsbSource()`). */
   readonly source?: UsbDeviceSource;
   /**
    * Ask vendor-specific devices that could be MTP without an "MTP" interface
    * string for their Microsoft OS descriptor (opens each briefly, then closes
-   * it). Default: true in Node.
+   * it). Only devices libmtp would ask (see `msOsProbeAllowed`), and none a
+   * kernel driver other than usb-storage holds. {@link firstUsbCamera} asks
+   * only when no still-image or "MTP"-named camera matches. Default: true in Node.
    */
   readonly probeMsOsDescriptor?: boolean;
 }
@@ -39,36 +42,99 @@ export interface UsbCameraInfo {
   readonly kind: PtpUsbEndpoints['kind'];
   /** Its PTP interface and endpoints: pass them on as `UsbTransportOptions.endpoints`. */
   readonly endpoints: PtpUsbEndpoints;
+  /**
+   * Set when the device looks like an MTP device (a vendor-specific interface
+   * with bulk IN, bulk OUT and interrupt IN) but could not be opened to read
+   * its Microsoft OS descriptor (busy, permission denied): why, and what to do.
+   * It may not be a camera; {@link firstUsbCamera} does not pick it.
+   */
+  readonly openError?: TransportError;
 }
 
-/** Lists the PTP/MTP devices attached, optionally filtered. */
+/** Lists the PTP/MTP devices attached, optionally filtered (with the unverified ones, see {@link UsbCameraInfo.openError}). */
 export async function findUsbCameras(filter: UsbDeviceFilter = {}, options: UsbDiscoveryOptions = {}): Promise<UsbCameraInfo[]> {
-  let devices: USBDevice[];
-  try {
-    devices = await (options.source ?? (await nodeUsbSource())).getDevices();
-  } catch (err) {
-    throw err instanceof TransportError ? err : usbUnavailable(err);
-  }
   const out: UsbCameraInfo[] = [];
-  for (const device of devices) {
+  for (const device of await listDevices(options)) {
     const info = await describeUsbCamera(device, filter, options);
     if (info !== undefined) out.push(info);
   }
   return out;
 }
 
-/** `device` as a camera when it is a PTP/MTP device matching `filter`; otherwise undefined. */
+/** `device` as a camera when it is a PTP/MTP device matching `filter` (or an unverified MTP candidate); otherwise undefined. */
 export async function describeUsbCamera(
   device: USBDevice,
   filter: UsbDeviceFilter = {},
   options: Pick<UsbDiscoveryOptions, 'probeMsOsDescriptor'> = {},
 ): Promise<UsbCameraInfo | undefined> {
-  if (filter.vendorId !== undefined && device.vendorId !== filter.vendorId) return undefined;
-  if (filter.productId !== undefined && device.productId !== filter.productId) return undefined;
-  if (filter.serialNumber !== undefined && device.serialNumber !== filter.serialNumber) return undefined;
-  let endpoints = findPtpEndpoints(device);
-  if (endpoints === undefined && (options.probeMsOsDescriptor ?? isNode())) endpoints = await probeMsOsDescriptor(device);
-  if (endpoints === undefined) return undefined;
+  if (!matches(device, filter)) return undefined;
+  const endpoints = findPtpEndpoints(device);
+  if (endpoints !== undefined) return cameraInfo(device, endpoints);
+  return (options.probeMsOsDescriptor ?? isNode()) ? probed(device) : undefined;
+}
+
+/** The first matching camera, or a TransportError that says what to check. */
+export async function firstUsbCamera(filter: UsbDeviceFilter = {}, options: UsbDiscoveryOptions = {}): Promise<USBDevice> {
+  return (await firstUsbCameraInfo(filter, options)).device;
+}
+
+/**
+ * Like {@link firstUsbCamera}, with what discovery found out about the device.
+ * Devices are asked for their Microsoft OS descriptor only when no still-image
+ * or "MTP"-named camera matches, so a plain camera is found without opening
+ * anything else.
+ */
+export async function firstUsbCameraInfo(filter: UsbDeviceFilter = {}, options: UsbDiscoveryOptions = {}): Promise<UsbCameraInfo> {
+  const devices = (await listDevices(options)).filter((d) => matches(d, filter));
+  for (const device of devices) {
+    const endpoints = findPtpEndpoints(device);
+    if (endpoints !== undefined) return cameraInfo(device, endpoints);
+  }
+  let unopened: UsbCameraInfo | undefined;
+  if (options.probeMsOsDescriptor ?? isNode()) {
+    for (const device of devices) {
+      const info = await probed(device);
+      if (info !== undefined && info.openError === undefined) return info;
+      unopened ??= info;
+    }
+  }
+  const which = filter.vendorId !== undefined
+    ? ` matching ${hex(filter.vendorId)}:${filter.productId !== undefined ? hex(filter.productId) : '*'}`
+    : '';
+  if (unopened?.openError !== undefined) {
+    // The device that may well be the camera: say why it could not be looked at, and the fix.
+    throw new TransportError(`no PTP/MTP camera found on USB${which}; one that may be MTP was not: ${unopened.openError.message}`, { cause: unopened.openError });
+  }
+  throw new TransportError(
+    `no PTP/MTP camera found on USB${which}: check the cable, that the camera is on and in PTP/MTP ` +
+      '(not mass-storage) mode, and on Linux that you may open it (a udev rule such as ' +
+      'SUBSYSTEM=="usb", ENV{ID_GPHOTO2}=="1", MODE="0664", GROUP="plugdev")',
+  );
+}
+
+async function listDevices(options: UsbDiscoveryOptions): Promise<USBDevice[]> {
+  try {
+    return await (options.source ?? (await nodeUsbSource())).getDevices();
+  } catch (err) {
+    throw err instanceof TransportError ? err : usbUnavailable(err);
+  }
+}
+
+function matches(device: USBDevice, filter: UsbDeviceFilter): boolean {
+  if (filter.vendorId !== undefined && device.vendorId !== filter.vendorId) return false;
+  if (filter.productId !== undefined && device.productId !== filter.productId) return false;
+  return filter.serialNumber === undefined || device.serialNumber === filter.serialNumber;
+}
+
+/** A device the probe rules allow, as its Microsoft OS descriptor (or its failure to open) describes it. */
+async function probed(device: USBDevice): Promise<UsbCameraInfo | undefined> {
+  if (!msOsProbeAllowed(device)) return undefined;
+  const r = await probeMsOsDescriptor(device);
+  if (r === undefined) return undefined;
+  return 'endpoints' in r ? cameraInfo(device, r.endpoints) : cameraInfo(device, r.candidate, r.openError);
+}
+
+function cameraInfo(device: USBDevice, endpoints: PtpUsbEndpoints, openError?: TransportError): UsbCameraInfo {
   return {
     device,
     vendorId: device.vendorId,
@@ -78,47 +144,8 @@ export async function describeUsbCamera(
     serialNumber: device.serialNumber ?? undefined,
     kind: endpoints.kind,
     endpoints,
+    ...(openError !== undefined ? { openError } : {}),
   };
-}
-
-/**
- * The MTP interface of a vendor-specific candidate, from its Microsoft OS
- * descriptor; the device is opened for it only if it was closed, and closed again.
- */
-async function probeMsOsDescriptor(device: USBDevice): Promise<PtpUsbEndpoints | undefined> {
-  if (vendorMtpCandidates(device).length === 0) return undefined;
-  const wasOpen = device.opened;
-  try {
-    if (!wasOpen) await device.open();
-    const n = await msOsMtpInterface(device);
-    return n === undefined ? undefined : findPtpEndpoints(device, { msOsMtpInterface: n });
-  } catch {
-    return undefined; // cannot be opened or asked: not a camera we could use either
-  } finally {
-    if (!wasOpen && device.opened) await device.close().catch(() => undefined);
-  }
-}
-
-/** The first matching camera, or a TransportError that says what to check. */
-export async function firstUsbCamera(filter: UsbDeviceFilter = {}, options: UsbDiscoveryOptions = {}): Promise<USBDevice> {
-  return (await firstUsbCameraInfo(filter, options)).device;
-}
-
-/** Like {@link firstUsbCamera}, with what discovery found out about the device. */
-export async function firstUsbCameraInfo(filter: UsbDeviceFilter = {}, options: UsbDiscoveryOptions = {}): Promise<UsbCameraInfo> {
-  const found = await findUsbCameras(filter, options);
-  const first = found[0];
-  if (first === undefined) {
-    const which = filter.vendorId !== undefined
-      ? ` matching ${hex(filter.vendorId)}:${filter.productId !== undefined ? hex(filter.productId) : '*'}`
-      : '';
-    throw new TransportError(
-      `no PTP/MTP camera found on USB${which}: check the cable, that the camera is on and in PTP/MTP ` +
-        '(not mass-storage) mode, and on Linux that you may open it (a udev rule such as ' +
-        'SUBSYSTEM=="usb", ENV{ID_GPHOTO2}=="1", MODE="0664", GROUP="plugdev")',
-    );
-  }
-  return first;
 }
 
 function isNode(): boolean {

@@ -62,19 +62,18 @@ export function findPtpEndpoints(device: USBDevice, options: { readonly msOsMtpI
 }
 
 /**
- * Vendor-specific interfaces that could be MTP without saying so: bulk IN,
- * bulk OUT and interrupt IN, no "MTP" name, on a device with no still-image
- * interface (those never need the Microsoft OS descriptor asked). Only the
- * descriptor can tell (ADB, for one, is also class 0xFF, but has no interrupt
- * endpoint).
+ * Vendor-specific interfaces that could be MTP without saying so: exactly
+ * three endpoints, bulk IN, bulk OUT and interrupt IN (libmtp asks no other
+ * interface), no "MTP" name, on a device with no still-image interface
+ * (those never need the Microsoft OS descriptor asked). Only the descriptor
+ * can tell (ADB, for one, is also class 0xFF, but has no interrupt endpoint).
  */
 export function vendorMtpCandidates(device: USBDevice): PtpUsbEndpoints[] {
   const out: PtpUsbEndpoints[] = [];
   const all = [...alternates(device)];
-  if (device.deviceClass === STILL_IMAGE_CLASS) return out;
   if (all.some(({ alt }) => alt.interfaceClass === STILL_IMAGE_CLASS || ptpInterfaceKind(alt) !== undefined)) return out;
   for (const { config, iface, alt } of all) {
-    if (alt.interfaceClass !== VENDOR_SPECIFIC_CLASS) continue;
+    if (alt.interfaceClass !== VENDOR_SPECIFIC_CLASS || alt.endpoints.length !== 3) continue;
     const found = endpointsOf(alt);
     if (found?.interruptIn === undefined) continue;
     if (out.some((c) => c.interfaceNumber === iface.interfaceNumber && c.configurationValue === config.configurationValue)) continue;

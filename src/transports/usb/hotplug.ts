@@ -6,7 +6,8 @@
  */
 import { TransportError } from '../../core/errors.js';
 import { describeUsbCamera, type UsbCameraInfo, type UsbDeviceFilter, type UsbDiscoveryOptions } from './discovery.js';
-import { nodeUsbSource, sameUsbDevice, usbUnavailable, type UsbConnectionListener } from './source.js';
+import { nodeUsbSource } from './node-usb.js';
+import { sameUsbDevice, usbUnavailable, type UsbConnectionListener } from './source.js';
 
 /** What {@link watchUsbCameras} calls. */
 export interface UsbCameraWatchHandlers {

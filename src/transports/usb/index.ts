@@ -19,10 +19,14 @@ export {
 export {
   findUsbCameras,
   firstUsbCamera,
+  firstUsbCameraInfo,
   type UsbCameraInfo,
   type UsbDeviceFilter,
   type UsbDiscoveryOptions,
 } from './discovery.js';
 export { watchUsbCameras, type UsbCameraWatch, type UsbCameraWatchHandlers } from './hotplug.js';
 export { decodeExtendedCompatId, decodeMsOsStringDescriptor, msOsMtpInterface, type CompatIdFunction } from './ms-os-descriptor.js';
-export { nodeUsbSource, sameUsbDevice, type UsbConnectionEventLike, type UsbConnectionListener, type UsbDeviceSource } from './source.js';
+export { sameUsbDevice, type UsbConnectionEventLike, type UsbConnectionListener, type UsbDeviceSource } from './source.js';
+// Node only (loads node-usb): UsbTransport itself never imports it, so browsers bundle without it.
+export { nodeUsbSource } from './node-usb.js';
+export { MS_OS_PROBE_DENY_LIST, MS_OS_PROBE_DEVICE_CLASSES, msOsProbeAllowed } from './ms-os-probe.js';

@@ -6,7 +6,7 @@
  * whose function sections give each interface a compatible ID such as "MTP".
  *
  * Some devices misbehave on requests they do not know, so this is only asked
- * of a device that looks like an MTP candidate (see `vendorMtpCandidate`).
+ * of a device the rules in `ms-os-probe.ts` allow (libmtp's).
  */
 
 /** String descriptor index of the Microsoft OS string descriptor. */
@@ -22,9 +22,11 @@ const FUNCTION_SIZE = 24;
 
 /** One function section of the Extended Compat ID descriptor. */
 export interface CompatIdFunction {
+  /** bFirstInterfaceNumber: the (first) interface of the function the IDs are for. */
   readonly firstInterface: number;
-  /** e.g. "MTP", "PTP", "WINUSB" (trailing NULs removed). */
+  /** compatibleID, e.g. "MTP", "PTP", "WINUSB" (ASCII, trailing NULs removed). */
   readonly compatibleId: string;
+  /** subCompatibleID, refining the compatible ID; usually empty (ASCII, trailing NULs removed). */
   readonly subCompatibleId: string;
 }
 

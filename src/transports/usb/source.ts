@@ -3,7 +3,8 @@
  * browser's `navigator.usb`, or node-usb's `WebUSB` in Node. Both list devices
  * with `getDevices()` and fire `connect` / `disconnect` events, so discovery,
  * hot plug and the transport's unplug detection are written once against
- * this shape (and tested with a fake).
+ * this shape (and tested with a fake). node-usb's source is in `node-usb.ts`,
+ * which only Node code imports.
  */
 import { TransportError } from '../../core/errors.js';
 
@@ -15,29 +16,17 @@ export interface UsbConnectionEventLike {
 /** Listener of {@link UsbDeviceSource} events. */
 export type UsbConnectionListener = (event: UsbConnectionEventLike) => void;
 
-/** What ptpts needs of a WebUSB `USB` object (`navigator.usb`, node-usb's `WebUSB`). */
-export interface UsbDeviceSource {
-  getDevices(): Promise<USBDevice[]>;
-  addEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void;
-  removeEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void;
-}
-
-let shared: Promise<UsbDeviceSource> | undefined;
-
 /**
- * node-usb's WebUSB, one instance for the whole process: node-usb wraps each
- * device once per instance, so discovery and hot plug must share it for a
- * `disconnect` event to carry the same object the caller opened.
+ * What ptpts needs of a WebUSB `USB` object (`navigator.usb`, node-usb's
+ * `WebUSB`; `nodeUsbSource()` gives the process's shared one in Node).
  */
-export function nodeUsbSource(): Promise<UsbDeviceSource> {
-  shared ??= import('usb').then(
-    ({ WebUSB }) => new WebUSB({ allowAllDevices: true }),
-    (err: unknown) => {
-      shared = undefined;
-      throw usbUnavailable(err);
-    },
-  );
-  return shared;
+export interface UsbDeviceSource {
+  /** The devices attached now (in a browser: those the user has granted). */
+  getDevices(): Promise<USBDevice[]>;
+  /** Calls `listener` with each device attached (`connect`) or detached (`disconnect`) from now on. */
+  addEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void;
+  /** Stops calling a listener added with {@link UsbDeviceSource.addEventListener}. */
+  removeEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void;
 }
 
 /** The error for "node-usb or libusb is missing", with what to install. */

@@ -4,14 +4,18 @@
  * `WebUSBDevice` and a browser's `navigator.usb` device share one code path.
  *
  * Containers: one command container per transfer; data-out as header + payload
- * in transfers of `transferSize`, two in flight, with a zero-length packet when
- * the container fills its last packet; data-in read in large transfers, several in flight,
+ * in transfers of `transferSize`, one at a time (WebUSB cannot cancel a queued
+ * transfer, so an abort must not leave any behind the Cancel), with a
+ * zero-length packet when the container fills its last packet; data-in read
+ * in large transfers, several in flight,
  * never past the end of the phase, streamed into the sink with backpressure;
  * a response glued after the data and the ZLP after a packet-aligned phase are
  * both accepted. Events are polled on the interrupt endpoint while open (with
  * Get Extended Event Data for an event longer than the interrupt packets
- * carried). An unplug reported by a {@link UsbDeviceSource} ends the link at
- * once, even with no transfer in flight.
+ * carried). The device handle is shared with discovery through a lease
+ * (`device-handle.ts`), so neither closes it under the other. An unplug
+ * reported by a {@link UsbDeviceSource} ends the link at once, even with no
+ * transfer in flight.
  * Abort and failures resynchronise with the class requests (Cancel, Get Device
  * Status, clear halt), so the next transaction works.
  */
@@ -49,8 +53,11 @@ import {
   type DeviceStatus,
   type ExtendedEventData,
 } from './class-requests.js';
-import { findPtpEndpoints, vendorMtpCandidates, type PtpUsbEndpoints } from './endpoints.js';
+import { leaseDevice, type DeviceLease } from './device-handle.js';
+import { findPtpEndpoints, type PtpUsbEndpoints } from './endpoints.js';
 import { msOsMtpInterface } from './ms-os-descriptor.js';
+import { msOsProbeAllowed } from './ms-os-probe.js';
+import { openHint } from './open-hint.js';
 import { sameUsbDevice, type UsbConnectionListener, type UsbDeviceSource } from './source.js';
 
 /** Options of {@link UsbTransport}. */
@@ -58,9 +65,9 @@ export interface UsbTransportOptions {
   /** Bytes per bulk transfer (rounded to a multiple of the max packet size). Default 512 KiB. */
   readonly transferSize?: number;
   /**
-   * Bulk transfers kept in flight during a data phase: up to this many IN,
-   * up to two OUT. Default 3. 1 for a USB stack that takes one transfer per
-   * endpoint at a time (node-usb 3.1).
+   * Bulk IN transfers kept in flight during a data-in phase. Default 3. 1 for
+   * a USB stack that takes one transfer per endpoint at a time (node-usb 3.1).
+   * A data-out phase always has one transfer in flight.
    */
   readonly concurrentTransfers?: number;
   /** How long one transfer may wait for the device, in ms. 0 = no limit. Default 30000. */
@@ -74,7 +81,8 @@ export interface UsbTransportOptions {
   /**
    * Tells the transport when its device is unplugged, so `onDisconnect` fires
    * at once even with no transfer in flight: node-usb's WebUSB (the one the
-   * device came from) or `navigator.usb`. Default: `navigator.usb` where there is one.
+   * device came from; `nodeUsbSource()`) or `navigator.usb`. Default:
+   * `navigator.usb` where there is one.
    */
   readonly source?: UsbDeviceSource;
 }
@@ -84,12 +92,21 @@ const DEVICE_BUSY = 0x2019;
 const STATUS_POLL_INTERVAL_MS = 20;
 /** An interrupt event container holds at most three parameters (12 + 3 * 4 bytes). */
 const EVENT_CONTAINER_MAX = CONTAINER_HEADER_SIZE + 3 * 4;
-/** Longer than this, an "event container" on the interrupt pipe is taken as garbage. */
-const EVENT_CONTAINER_LIMIT = 64 * 1024;
-/** Bulk OUT transfers in flight during a data-out phase (fewer if `concurrentTransfers` says so). */
-const OUT_IN_FLIGHT = 2;
-/** After a failed data-out transfer, how long the one behind it may take to end. */
-const OUT_SETTLE_MS = 1000;
+/**
+ * Longer than this, an "event container" on the interrupt pipe is taken as
+ * garbage. Far above any event seen (libgphoto2 reads at most 24 bytes), and
+ * what one Get Extended Event Data answer can hold on Linux (usbfs refuses a
+ * control transfer longer than a page).
+ */
+const EVENT_CONTAINER_LIMIT = 4096;
+/**
+ * How long the rest of an event container that filled its interrupt packets
+ * may take to come before it is asked for with Get Extended Event Data
+ * (libgphoto2's PTP2_FAST_TIMEOUT for the same follow-on read).
+ */
+const EVENT_FOLLOW_ON_MS = 150;
+/** Most bytes asked of Get Extended Event Data: a page, the longest control transfer Linux's usbfs takes. */
+const EXTENDED_EVENT_DATA_MAX = 4096;
 
 /** A transfer came back with `stall`: the device halted the endpoint. */
 class StallError extends TransportError {
@@ -129,6 +146,8 @@ export class UsbTransport implements Transport {
   /** Stops listening to the source's disconnect events. */
   #unlisten: (() => void) | undefined;
   #closedReason: Error | undefined;
+  /** This transport's share of the device handle, from open() to close(). */
+  #lease: DeviceLease | undefined;
   readonly #description: string;
 
   constructor(device: USBDevice, options: UsbTransportOptions = {}) {
@@ -158,10 +177,10 @@ export class UsbTransport implements Transport {
     if (this.#open) return;
     if (signal?.aborted === true) throw signal.reason;
     const device = this.device;
-    const wasOpen = device.opened;
+    let lease: DeviceLease | undefined;
     let claimed: number | undefined;
     try {
-      if (!wasOpen) await device.open();
+      lease = await leaseDevice(device);
       let eps = this.#options.endpoints ?? findPtpEndpoints(device) ?? (await this.#msOsEndpoints());
       if (eps === undefined) throw new TransportError(`${this.description} has no PTP/MTP interface (still-image class 6/1/1 or an "MTP" vendor interface)`);
       // Setting the configuration again resets some devices: only when none is set, or another is needed.
@@ -178,14 +197,15 @@ export class UsbTransport implements Transport {
       if (isAborted(signal)) throw signal!.reason;
       this.endpoints = eps;
     } catch (err) {
-      // Leave the device as it was found: released, and closed if we opened it.
+      // Leave the device as it was found: released, and closed unless someone else holds it open.
       if (claimed !== undefined) await device.releaseInterface(claimed).catch(() => undefined);
-      if (!wasOpen && device.opened) await device.close().catch(() => undefined);
+      await lease?.release().catch(() => undefined);
       throw err instanceof TransportError || isAborted(signal)
         ? err
         : new TransportError(`cannot open ${this.description}: ${message(err)}${openHint(err)}`, { cause: err });
     }
     this.#claimed = true;
+    this.#lease = lease;
     this.#life = new AbortController();
     this.#in = new BulkInQueue(device, this.endpoints.bulkIn.endpointNumber);
     this.#leftover = new Uint8Array(0);
@@ -194,9 +214,12 @@ export class UsbTransport implements Transport {
     this.#eventLoop = this.#pollEvents();
   }
 
-  /** An interface the device's Microsoft OS descriptor calls MTP, for a vendor-specific device without an "MTP" name. */
+  /**
+   * An interface the device's Microsoft OS descriptor calls MTP, for a
+   * vendor-specific device without an "MTP" name, if discovery's rules allow asking it.
+   */
   async #msOsEndpoints(): Promise<PtpUsbEndpoints | undefined> {
-    if (vendorMtpCandidates(this.device).length === 0) return undefined;
+    if (!msOsProbeAllowed(this.device)) return undefined;
     const n = await msOsMtpInterface(this.device).catch(() => undefined);
     return n === undefined ? undefined : findPtpEndpoints(this.device, { msOsMtpInterface: n });
   }
@@ -221,13 +244,18 @@ export class UsbTransport implements Transport {
       } catch {
         // Already gone: closing is best effort.
       }
-      try {
-        if (this.device.opened) await this.device.close();
-      } catch {
-        // Same.
-      }
     }
+    // The handle is closed when no one else (discovery, the application) still holds it.
+    const lease = this.#lease;
+    this.#lease = undefined;
+    await lease?.release().catch(() => undefined);
     await this.#eventLoop?.catch(() => undefined);
+  }
+
+  /** The endpoints, or the "not open" TransportError for a call made before open() or after the end. */
+  #openEndpoints(): PtpUsbEndpoints {
+    if (!this.#open || this.endpoints === undefined) throw this.#notOpen();
+    return this.endpoints;
   }
 
   /** Why calls fail now: the disconnect that ended the link, or just "not open". */
@@ -351,72 +379,55 @@ export class UsbTransport implements Transport {
     const size = roundUp(this.transferSize, outMps);
     const total = dataSourceLength(source);
     const containerLength = BigInt(CONTAINER_HEADER_SIZE) + total;
-    // One staging buffer per transfer in flight: the next fills while the host controller sends
-    // the previous, and memory stays at OUT_IN_FLIGHT x transferSize whatever the object's size.
-    const depth = Math.min(OUT_IN_FLIGHT, this.concurrentTransfers);
-    const bufferSize = Number(containerLength < BigInt(size) ? containerLength : BigInt(size));
-    const buffers: Uint8Array[] = [];
-    let current = 0;
-    const bufferAt = (i: number): Uint8Array => (buffers[i] ??= new Uint8Array(bufferSize));
-    let staging = bufferAt(0);
+    // One transfer in flight, from one staging buffer: memory stays at transferSize whatever the
+    // object's size, and an abort or stall leaves nothing queued behind it (see the README's design notes).
+    const staging = new Uint8Array(Number(containerLength < BigInt(size) ? containerLength : BigInt(size)));
     staging.set(encodeDataHeader(request.code, request.transactionId, total), 0);
     let filled = CONTAINER_HEADER_SIZE;
     let given = 0n;
     let sent = 0n;
-    let reported = 0n;
-    /** The newest transfer submitted (they complete in order). */
-    let newest: Promise<void> | undefined;
-    const inFlight: Array<Promise<void>> = [];
     const flush = async (): Promise<void> => {
-      const bytes = staging.subarray(0, filled);
-      const write = this.#write(bytes, `${what}: data`, signal).then(() => {
-        sent += BigInt(bytes.length);
-        const payload = sent - BigInt(CONTAINER_HEADER_SIZE);
-        if (payload > reported) {
-          reported = payload;
-          onProgress?.(payload, total);
-        }
-      });
-      write.catch(() => undefined); // awaited below or by the caller's error path, never unhandled
-      newest = write;
-      inFlight.push(write);
-      current = (current + 1) % depth;
-      staging = bufferAt(current);
+      await this.#write(staging.subarray(0, filled), `${what}: data`, signal);
+      sent += BigInt(filled);
       filled = 0;
-      // The buffer about to be refilled belongs to the oldest transfer: wait until it is sent.
-      if (inFlight.length >= depth) await inFlight.shift();
+      const payload = sent - BigInt(CONTAINER_HEADER_SIZE);
+      if (payload > 0n) onProgress?.(payload, total);
     };
-    try {
-      for await (const chunk of dataSourceChunks(source)) {
-        given += BigInt(chunk.length);
-        if (given > total) throw new ProtocolError(`data source gave more than the ${total} byte(s) it announced`, { field: 'Container.length' });
-        let at = 0;
-        while (at < chunk.length) {
-          if (signal?.aborted === true) throw signal.reason;
-          if (filled === staging.length) await flush();
-          const n = Math.min(chunk.length - at, staging.length - filled);
-          staging.set(chunk.subarray(at, at + n), filled);
-          filled += n;
-          at += n;
-        }
+    for await (const chunk of dataSourceChunks(source)) {
+      given += BigInt(chunk.length);
+      if (given > total) throw new ProtocolError(`data source gave more than the ${total} byte(s) it announced`, { field: 'Container.length' });
+      let at = 0;
+      while (at < chunk.length) {
+        if (signal?.aborted === true) throw signal.reason;
+        if (filled === staging.length) await flush();
+        const n = Math.min(chunk.length - at, staging.length - filled);
+        staging.set(chunk.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
       }
-      if (given !== total) throw new ProtocolError(`data source gave ${given} byte(s) but announced ${total}`, { field: 'Container.length' });
-      if (filled > 0) await flush();
-      // A container that fills its last packet ends with a zero-length packet, queued behind the data.
-      const zlp = containerLength % BigInt(outMps) === 0n ? this.#write(new Uint8Array(0), `${what}: data (zero-length packet)`, signal) : undefined;
-      zlp?.catch(() => undefined);
-      await Promise.all([...inFlight, zlp]);
-    } catch (err) {
-      // Let the other transfer end before the caller resynchronises, so its bytes do not reach the
-      // device after the Cancel. WebUSB cannot cancel a transfer, so wait only a little.
-      if (newest !== undefined) await Promise.race([newest.catch(() => undefined), delay(OUT_SETTLE_MS)]);
-      throw err;
     }
+    if (given !== total) throw new ProtocolError(`data source gave ${given} byte(s) but announced ${total}`, { field: 'Container.length' });
+    if (filled > 0) await flush();
+    // A container that fills its last packet ends with a zero-length packet.
+    if (containerLength % BigInt(outMps) === 0n) await this.#write(new Uint8Array(0), `${what}: data (zero-length packet)`, signal);
   }
 
+  /**
+   * One bulk OUT transfer. WebUSB cannot cancel a transfer, so after an abort
+   * this still waits for it to end (within the cancel budget) before the
+   * caller sends Cancel: otherwise bytes of the cancelled transaction could
+   * reach the device after the Cancel, and be taken for the next command.
+   */
   async #write(bytes: Uint8Array, what: string, signal: AbortSignal | undefined): Promise<void> {
     const eps = this.endpoints!;
-    const r = await this.#wait(this.device.transferOut(eps.bulkOut.endpointNumber, bytes as Uint8Array<ArrayBuffer>), what, signal, this.timeoutMs);
+    const transfer = this.device.transferOut(eps.bulkOut.endpointNumber, bytes as Uint8Array<ArrayBuffer>);
+    let r: USBOutTransferResult;
+    try {
+      r = await this.#wait(transfer, what, signal, this.timeoutMs);
+    } catch (err) {
+      if (isAborted(signal)) await this.#wait(transfer, what, undefined, this.cancelTimeoutMs).catch(() => undefined);
+      throw err;
+    }
     if (r.status === 'stall') throw new StallError('out', what);
     if (r.bytesWritten !== bytes.length) throw new TransportError(`${what}: the device took ${r.bytesWritten} of ${bytes.length} byte(s)`);
   }
@@ -630,9 +641,12 @@ export class UsbTransport implements Transport {
     this.#leftover = new Uint8Array(0);
   }
 
-  /** Get Device Status (class request 0x67), or undefined when the device stalls it. */
+  /**
+   * Get Device Status (class request 0x67), or undefined when the device
+   * stalls it. A TransportError when the transport is not open.
+   */
   async getDeviceStatus(): Promise<DeviceStatus | undefined> {
-    const eps = this.endpoints!;
+    const eps = this.#openEndpoints();
     const timeout = Math.min(this.cancelTimeoutMs, this.timeoutMs > 0 ? this.timeoutMs : this.cancelTimeoutMs);
     const r = await this.#wait(
       this.device.controlTransferIn(classSetup(ClassRequest.GetDeviceStatus, eps.interfaceNumber), 32),
@@ -660,18 +674,31 @@ export class UsbTransport implements Transport {
 
   // ------------------------------------------------------------ events
 
-  /** Reads the interrupt endpoint while open, one packet per transfer, and delivers event containers. */
+  /**
+   * Reads the interrupt endpoint while open, one packet per transfer, and
+   * delivers event containers. A container longer than the packets that came
+   * waits for its rest at most {@link EVENT_FOLLOW_ON_MS}, and only until a
+   * packet that starts another event: then the device is taken to keep the
+   * rest for Get Extended Event Data, so a truncated container never swallows
+   * the events after it.
+   */
   async #pollEvents(): Promise<void> {
     const ep = this.endpoints?.interruptIn;
     if (ep === undefined) return;
     const life = this.#life.signal;
-    let buffered: Uint8Array = new Uint8Array(0);
+    /** The start of an event container whose rest has not come. */
+    let partial: Uint8Array | undefined;
+    /** The transfer in flight; it outlives a follow-on timeout, since WebUSB cannot cancel it and its packet may still come. */
+    let pending: Promise<USBInTransferResult> | undefined;
     let failures = 0;
     while (!life.aborted) {
-      let r: USBInTransferResult;
+      pending ??= this.#wait(this.device.transferIn(ep.endpointNumber, ep.packetSize), 'event poll', undefined, 0);
+      let r: USBInTransferResult | undefined;
       try {
-        r = await this.#wait(this.device.transferIn(ep.endpointNumber, ep.packetSize), 'event poll', undefined, 0);
+        r = partial === undefined ? await pending : await settledWithin(pending, EVENT_FOLLOW_ON_MS);
       } catch (err) {
+        pending = undefined;
+        partial = undefined;
         if (life.aborted) return;
         if (isDeviceGone(err)) {
           this.#shutdown(new TransportError(`${this.description} was disconnected (${message(err)})`, { cause: err }));
@@ -682,24 +709,37 @@ export class UsbTransport implements Transport {
         await delay(100 * failures);
         continue;
       }
+      if (r === undefined) {
+        // Nothing more came in time: the rest waits on the control pipe.
+        await this.#endEvent(partial!);
+        partial = undefined;
+        continue;
+      }
+      pending = undefined;
       if (r.status === 'stall') {
         await this.device.clearHalt('in', ep.endpointNumber).catch(() => undefined);
-        buffered = new Uint8Array(0);
+        partial = undefined;
         continue;
       }
       failures = 0;
       const data = r.data === undefined ? new Uint8Array(0) : new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-      buffered = buffered.length === 0 ? data.slice() : concat(buffered, data);
-      buffered = await this.#deliverEvents(buffered, data.length < ep.packetSize);
+      if (partial !== undefined && startsEventContainer(data)) {
+        // Another event began: the device will not send the old one's rest on this pipe.
+        await this.#endEvent(partial);
+        partial = undefined;
+      }
+      const rest = await this.#deliverEvents(partial === undefined ? data.slice() : concat(partial, data), data.length < ep.packetSize);
+      partial = rest.length > 0 ? rest : undefined;
     }
   }
 
   /**
    * Delivers the whole event containers at the start of `bytes`; returns the
-   * rest. `ended`: the last packet was short, so the device has sent all it
-   * will for now. An event container longer than what came (more than three
-   * parameters, or parameters that are not UINT32) is completed with Get
-   * Extended Event Data once the device stops sending.
+   * start of an unfinished one (or garbage too short to judge). `ended`: the
+   * last packet was short, so the device has sent all it will for now. An event
+   * container longer than what came (more than three parameters, or parameters
+   * that are not UINT32) is completed with Get Extended Event Data once the
+   * device stops sending.
    */
   async #deliverEvents(bytes: Uint8Array, ended: boolean): Promise<Uint8Array> {
     while (bytes.length >= CONTAINER_HEADER_SIZE) {
@@ -711,16 +751,21 @@ export class UsbTransport implements Transport {
       }
       if (header.type !== ContainerType.Event || header.length > EVENT_CONTAINER_LIMIT) return new Uint8Array(0);
       if (bytes.length < header.length) {
-        // More packets may follow (a long container sent whole on the interrupt pipe);
-        // when none do, the rest waits on the control pipe.
-        if (!ended || header.length <= EVENT_CONTAINER_MAX) return bytes;
-        this.#emitEvent(await this.#extendEvent(header, bytes));
+        // More packets may follow (a long container sent whole on the interrupt pipe).
+        if (!ended) return bytes;
+        this.#emitEvent(header.length > EVENT_CONTAINER_MAX ? await this.#extendEvent(bytes) : eventFrom(header, bytes));
         return new Uint8Array(0);
       }
-      this.#emitEvent({ code: header.code, transactionId: header.transactionId, params: uint32Params(bytes.subarray(0, header.length)) });
+      this.#emitEvent(eventFrom(header, bytes.subarray(0, header.length)));
       bytes = bytes.subarray(header.length);
     }
-    return bytes;
+    // Less than a header: the start of one if more packets may follow, else garbage.
+    return ended ? new Uint8Array(0) : bytes;
+  }
+
+  /** Delivers an event container whose rest will not come on the interrupt pipe (dropped if not even its header came). */
+  async #endEvent(partial: Uint8Array): Promise<void> {
+    if (partial.length >= CONTAINER_HEADER_SIZE) this.#emitEvent(await this.#extendEvent(partial));
   }
 
   #emitEvent(event: PtpEvent | undefined): void {
@@ -728,15 +773,22 @@ export class UsbTransport implements Transport {
   }
 
   /**
-   * The event a truncated container announced, with the parameters Get Extended
-   * Event Data gives; the parameters that did arrive when the device does not
-   * answer it. Undefined if the link ended meanwhile.
+   * The event a truncated container (`partial`, at least its header)
+   * announced, with the parameters Get Extended Event Data gives; the
+   * parameters that did arrive when the device does not answer it. Undefined
+   * if the link ended meanwhile.
    */
-  async #extendEvent(header: ContainerHeader, partial: Uint8Array): Promise<PtpEvent | undefined> {
-    const fallback: PtpEvent = { code: header.code, transactionId: header.transactionId, params: uint32Params(partial) };
+  async #extendEvent(partial: Uint8Array): Promise<PtpEvent | undefined> {
+    const header = decodeContainerHeader(partial);
+    const fallback = eventFrom(header, partial);
+    // 8 bytes, then a UINT16 size and the value per parameter: 6 per UINT32 the container announced
+    // (at least 512, for parameters wider than that), and no more than one page, the most a control
+    // transfer may ask on Linux (usbfs refuses longer ones).
+    const announced = Math.ceil((header.length - CONTAINER_HEADER_SIZE) / 4);
+    const length = Math.min(EXTENDED_EVENT_DATA_MAX, Math.max(512, 8 + 6 * announced));
     let extended: ExtendedEventData | undefined;
     try {
-      extended = await this.getExtendedEventData(Math.min(0xffff, Math.max(512, header.length)));
+      extended = await this.getExtendedEventData(length);
     } catch {
       if (this.#life.signal.aborted) return undefined;
     }
@@ -752,15 +804,54 @@ export class UsbTransport implements Transport {
     return { code: extended.code, transactionId: extended.transactionId, params };
   }
 
-  /** Get Extended Event Data (class request 0x65), or undefined when the device stalls it. */
+  /**
+   * Get Extended Event Data (class request 0x65), asking `length` bytes; or
+   * undefined when the device stalls it. A TransportError when the transport
+   * is not open.
+   */
   async getExtendedEventData(length = 512): Promise<ExtendedEventData | undefined> {
-    const eps = this.endpoints!;
+    const eps = this.#openEndpoints();
     const r = await this.#wait(
       this.device.controlTransferIn(classSetup(ClassRequest.GetExtendedEventData, eps.interfaceNumber), length),
       'Get Extended Event Data', undefined, this.cancelTimeoutMs,
     );
     return r.status === 'ok' ? decodeExtendedEventData(r.data) : undefined;
   }
+}
+
+/** The event in a container (or the start of one): its whole UINT32 parameters, as far as `bytes` go. */
+function eventFrom(header: ContainerHeader, bytes: Uint8Array): PtpEvent {
+  return { code: header.code, transactionId: header.transactionId, params: uint32Params(bytes) };
+}
+
+/**
+ * Whether a packet starts an event container: type 4, a length from a header
+ * to {@link EVENT_CONTAINER_LIMIT}, an event code (0x4xxx standard, 0xCxxx
+ * vendor). Parameter bytes that happen to look like that are unlikely.
+ */
+function startsEventContainer(data: Uint8Array): boolean {
+  if (data.length < 8) return false;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const length = view.getUint32(0, true);
+  return view.getUint16(4, true) === ContainerType.Event && length >= CONTAINER_HEADER_SIZE && length <= EVENT_CONTAINER_LIMIT &&
+    (view.getUint16(6, true) & 0x7000) === 0x4000;
+}
+
+/** `p`'s value, or undefined if it has not settled within `ms` (the timer is cleared either way). */
+function settledWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** The UINT32 parameters of an event container (its whole ones, as far as `bytes` go). */
@@ -807,30 +898,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** What to do about the errors people hit when opening a camera (libusb's codes, as node-usb reports them). */
-export function openHint(err: unknown): string {
-  const text = message(err);
-  if (/ACCESS|EACCES|permission/i.test(text)) {
-    return (
-      '. Permission denied: on Linux allow your user to open cameras with a udev rule, e.g. ' +
-      '/etc/udev/rules.d/60-ptpts.rules containing SUBSYSTEM=="usb", ENV{ID_GPHOTO2}=="1", MODE="0664", GROUP="plugdev" ' +
-      '(then replug; your user must be in plugdev)'
-    );
-  }
-  if (/BUSY|EBUSY|claimed|in use/i.test(text)) {
-    const platform = typeof process !== 'undefined' ? process.platform : '';
-    const culprit =
-      platform === 'darwin'
-        ? 'ptpcamerad (macOS) holds it: quit Photos/Image Capture, or `killall ptpcamerad`'
-        : platform === 'win32'
-          ? 'Windows uses another driver for it: install WinUSB for the camera (e.g. with Zadig)'
-          : 'another program holds it, usually gvfs-gphoto2-volume-monitor: unmount the camera in the file manager or `pkill -f gvfs-gphoto2-volume-monitor`';
-    return `. The device is busy: ${culprit}`;
-  }
-  if (/NOT_SUPPORTED|no backend|LIBUSB_ERROR_OTHER/i.test(text)) {
-    return '. libusb cannot drive this device here: on Linux install libusb-1.0-0; on Windows it needs the WinUSB driver';
-  }
-  return '';
 }

@@ -30,6 +30,8 @@ export interface FakeDeviceOptions {
   readonly unnamedVendorInterface?: boolean;
   /** Leave out the interrupt IN endpoint. */
   readonly noInterruptEndpoint?: boolean;
+  /** Add a fourth endpoint (a second bulk IN) to the interface. */
+  readonly extraEndpoint?: boolean;
   /**
    * Answer the Microsoft OS string descriptor (0xEE) with this vendor code, and
    * that vendor request (wIndex 4) with these compatible IDs.
@@ -39,6 +41,13 @@ export interface FakeDeviceOptions {
   /** Make open() / claimInterface() fail with this error, as libusb would. */
   readonly openError?: Error;
   readonly claimError?: Error;
+  /** bDeviceClass. Default 0 (defined per interface). */
+  readonly deviceClass?: number;
+  /**
+   * Look like node-usb 2's WebUSBDevice, whose private `device` field is the libusb device,
+   * with a kernel driver bound to every interface (true) or none (false).
+   */
+  readonly kernelDriverActive?: boolean;
 }
 
 export const BULK_IN = 1;
@@ -118,6 +127,7 @@ export class FakeUsbDevice {
   readonly productId = 0x5678;
   readonly serialNumber = 'FAKE0001';
   readonly productName = 'Fake Camera';
+  readonly deviceClass: number;
   readonly calls: FakeCall[] = [];
   readonly bulkIn: InEndpoint;
   readonly interruptIn: InEndpoint;
@@ -148,6 +158,8 @@ export class FakeUsbDevice {
   onContainer: ((bytes: Uint8Array) => void) | undefined;
   /** Called when the host sends Cancel (0x64). */
   onCancel: ((transactionId: number) => void) | undefined;
+  /** While set, control IN requests wait for it (to hold a probe in the middle). */
+  holdControlIn: Promise<void> | undefined;
   #gone = false;
   #outBuffer: Uint8Array[] = [];
   #outLength = 0;
@@ -157,6 +169,11 @@ export class FakeUsbDevice {
 
   constructor(options: FakeDeviceOptions = {}) {
     this.options = options;
+    this.deviceClass = options.deviceClass ?? 0;
+    if (options.kernelDriverActive !== undefined) {
+      const active = options.kernelDriverActive;
+      Object.assign(this, { device: { interface: () => ({ isKernelDriverActive: () => active }) } });
+    }
     this.packetSize = options.packetSize ?? 512;
     this.bulkIn = new InEndpoint(this.packetSize);
     this.interruptIn = new InEndpoint(options.interruptPacketSize ?? 64);
@@ -173,6 +190,7 @@ export class FakeUsbDevice {
         ...(options.noInterruptEndpoint === true
           ? []
           : [{ endpointNumber: INTERRUPT_IN, direction: 'in', type: 'interrupt', packetSize: this.interruptIn.packetSize }]),
+        ...(options.extraEndpoint === true ? [{ endpointNumber: 4, direction: 'in', type: 'bulk', packetSize: this.packetSize }] : []),
       ],
     } as unknown as USBAlternateInterface;
     const iface = { interfaceNumber: options.interfaceNumber ?? 0, alternate: alt, alternates: [alt], claimed: false } as unknown as USBInterface;
@@ -229,7 +247,7 @@ export class FakeUsbDevice {
   // ---------------------------------------------------------------- USBDevice
 
   async open(): Promise<void> {
-    this.#check();
+    if (this.#gone) throw gone();
     if (this.options.openError !== undefined) throw this.options.openError;
     this.calls.push({ op: 'open' });
     this.opened = true;
@@ -308,6 +326,7 @@ export class FakeUsbDevice {
   async controlTransferIn(setup: USBControlTransferParameters, length: number): Promise<USBInTransferResult> {
     this.calls.push({ op: 'controlTransferIn', setup, length });
     this.#check();
+    if (this.holdControlIn !== undefined) await this.holdControlIn;
     if (setup.request === 0x67 && !this.stallStatus) {
       const code = this.statusReplies.shift() ?? 0x2001;
       const stalled = [...(this.bulkIn.halted ? [0x80 | BULK_IN] : [])];
@@ -354,6 +373,8 @@ export class FakeUsbDevice {
 
   #check(): void {
     if (this.#gone) throw gone();
+    // As WebUSB: transfers need an open handle (one closed under a user fails its next transfer).
+    if (!this.opened) throw new DOMException('The device must be opened first.', 'InvalidStateError');
   }
 
   /** Reassembles bulk OUT transfers into containers for {@link onContainer}. */

@@ -58,6 +58,14 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 describe('USB transport: endpoints', () => {
   it('finds the still-image interface and its endpoints with their packet sizes', () => {
     const eps = findPtpEndpoints(new FakeUsbDevice({ packetSize: 64 }).asDevice);
@@ -284,8 +292,10 @@ describe('USB transport: events', () => {
   });
 });
 
-describe('USB transport: data out, two transfers in flight', () => {
-  it('the next chunk is submitted while the previous one is still being sent, never more than two', async () => {
+describe('USB transport: data out, one transfer in flight', () => {
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('sends large transfers one at a time, every byte in order, progress rising to the total', async () => {
     const { fake, t } = await setup({}, { transferSize: 1024 });
     fake.outLatencyMs = 3;
     const payload = bytes(10 * 1024);
@@ -296,20 +306,11 @@ describe('USB transport: data out, two transfers in flight', () => {
     };
     const progress: bigint[] = [];
     await t.transaction(req(SendObject, 2), { dataOut: payload, onProgress: (n) => progress.push(n) });
-    expect(fake.maxOutInFlight).to.equal(2);
+    expect(fake.maxOutInFlight).to.equal(1);
+    expect(fake.outTransfers.slice(1).map((o) => o.length)).to.deep.equal([...Array(10).fill(1024), 12]);
     expect(sent.at(-1)!.subarray(12)).to.deep.equal(Buffer.from(payload));
     expect(progress).to.deep.equal([...progress].sort((a, b) => (a < b ? -1 : 1)));
     expect(progress.at(-1)).to.equal(BigInt(payload.length));
-  });
-
-  it('concurrentTransfers: 1 sends one transfer at a time (for USB stacks that take no more per endpoint)', async () => {
-    const { fake, t } = await setup({}, { transferSize: 1024, concurrentTransfers: 1 });
-    fake.outLatencyMs = 2;
-    const payload = bytes(5 * 1024);
-    fake.respond(resp(2));
-    await t.transaction(req(SendObject, 2), { dataOut: payload });
-    expect(fake.maxOutInFlight).to.equal(1);
-    expect(Buffer.concat(fake.outTransfers.slice(1).map((o) => Buffer.from(o))).subarray(12)).to.deep.equal(Buffer.from(payload));
   });
 
   for (const [delta, expected] of [
@@ -317,35 +318,53 @@ describe('USB transport: data out, two transfers in flight', () => {
     [-11, [1024, 1024, 1024, 1]],
     [-13, [1024, 1024, 1023]],
   ] as const) {
-    it(`a ${3 * 1024 + delta}-byte upload in pipelined transfers: ${expected.join(', ')}`, async () => {
+    it(`a ${3 * 1024 + delta}-byte upload: transfers of ${expected.join(', ')}`, async () => {
       const { fake, t } = await setup({}, { transferSize: 1024 });
       fake.outLatencyMs = 2;
       const payload = bytes(3 * 1024 + delta);
       fake.respond(resp(3));
       await t.transaction(req(SendObject, 3), { dataOut: { length: payload.length, chunks: [payload.subarray(0, 700), payload.subarray(700)] } });
       expect(fake.outTransfers.slice(1).map((o) => o.length)).to.deep.equal(expected);
-      expect(fake.maxOutInFlight).to.be.at.most(2);
+      expect(fake.maxOutInFlight).to.equal(1);
       expect(Buffer.concat(fake.outTransfers.slice(1).map((o) => Buffer.from(o))).subarray(12)).to.deep.equal(Buffer.from(payload));
     });
   }
 
-  it('a stall in the middle of a pipelined upload: the stall is the error, the transfer behind it ends first, the link stays usable', async () => {
+  it('abort mid-upload: the transfer in flight ends before the Cancel, nothing is sent after it, and no timer is left behind', async () => {
+    const { fake, t } = await setup({}, { transferSize: 1024 });
+    fake.outLatencyMs = 50;
+    let inFlightAtCancel: number | undefined;
+    let outsAtCancel = 0;
+    fake.onCancel = () => {
+      inFlightAtCancel = fake.outInFlight;
+      outsAtCancel = fake.outTransfers.length;
+    };
+    const before = timers();
+    const controller = new AbortController();
+    const pending = rejection(t.transaction(req(SendObject, 5), { dataOut: bytes(8 * 1024), signal: controller.signal }));
+    // Abort while the second data transfer is with the device.
+    await until(() => fake.outTransfers.length >= 3 && fake.outInFlight >= 1);
+    controller.abort(new Error('user abort'));
+    expect((await pending as Error).message).to.equal('user abort');
+    expect(inFlightAtCancel).to.equal(0);
+    expect(fake.outTransfers).to.have.length(outsAtCancel);
+    expect(fake.outTransfers).to.have.length(3); // command, two data transfers: none submitted after the abort
+    expect(timers()).to.equal(before);
+    fake.respond(resp(6, [1]));
+    expect(await t.transaction(req(0x1001, 6))).to.deep.equal({ code: OK, transactionId: 6, params: [1] });
+  });
+
+  it('a stall in the middle of an upload: the stall is the error, nothing was submitted behind it, the link stays usable', async () => {
     const { fake, t } = await setup({}, { transferSize: 1024 });
     fake.outLatencyMs = 2;
     fake.stallOutNumber = 3; // command, first data transfer, then the second stalls
+    const before = timers();
     const err = await rejection(t.transaction(req(SendObject, 5), { dataOut: bytes(8 * 1024) }));
     expect(err).to.be.instanceOf(TransportError);
     expect((err as Error).message).to.match(/stalled the bulk OUT endpoint during SendObject \(transaction 5\): data/);
-    // Behind the stalled transfer at most one more was in flight, and it had ended before the resync (status, clear halt).
-    const calls = fake.calls.map((c) => c.op);
-    const stalledAt = calls.map((op, i) => (op === 'transferOut' ? i : -1)).filter((i) => i >= 0)[2]!;
-    const after = calls.slice(stalledAt + 1);
-    const resyncAt = after.findIndex((op) => op === 'controlTransferIn' || op === 'clearHalt');
-    expect(resyncAt).to.be.greaterThan(-1);
-    expect(after.slice(0, resyncAt).filter((op) => op === 'transferOut')).to.have.length.at.most(1);
-    expect(after.slice(resyncAt).filter((op) => op === 'transferOut')).to.have.length(0);
-    expect(fake.outInFlight).to.equal(0);
+    expect(fake.outTransfers).to.have.length(3);
     expect(fake.calls).to.deep.include({ op: 'clearHalt', direction: 'out', ep: BULK_OUT });
+    expect(timers()).to.equal(before);
     expect(t.isOpen).to.equal(true);
     fake.respond(resp(6, [1]));
     expect(await t.transaction(req(0x1001, 6))).to.deep.equal({ code: OK, transactionId: 6, params: [1] });
@@ -423,6 +442,61 @@ describe('USB transport: Get Extended Event Data', () => {
       { code: 0xc103, transactionId: 7, params: [1, 2, 3] },
       { code: 0x4002, transactionId: 0, params: [42] },
     ]);
+  });
+
+  it('a container cut at a full packet, the rest kept for 0x65: asked for after a short wait, and the events after it arrive intact', async () => {
+    const { fake, t } = await setup({ interruptPacketSize: 16 });
+    fake.extendedEventData = extended(0xc101, 7, [u32(1), u32(2), u32(3), u32(4), u32(5)]);
+    const events: PtpEvent[] = [];
+    t.onEvent((e) => events.push(e));
+    fake.event(longEvent(0xc101, [1, 2, 3, 4, 5], 16)); // one full packet of a 32-byte container; nothing more comes
+    await until(() => events.length === 1);
+    expect(fake.calls.filter((c) => c.op === 'controlTransferIn' && c.setup.request === 0x65)).to.have.length(1);
+    fake.event(event(0x4002, [42], 0));
+    fake.event(event(0x4003, [43], 0));
+    await until(() => events.length === 3);
+    expect(events).to.deep.equal([
+      { code: 0xc101, transactionId: 7, params: [1, 2, 3, 4, 5] },
+      { code: 0x4002, transactionId: 0, params: [42] },
+      { code: 0x4003, transactionId: 0, params: [43] },
+    ]);
+  });
+
+  it('a new event container arriving while the rest of a cut one is awaited ends the cut one (0x65) and is delivered itself', async () => {
+    const { fake, t } = await setup({ interruptPacketSize: 16 });
+    fake.extendedEventData = extended(0xc101, 7, [u32(1), u32(2), u32(3), u32(4), u32(5)]);
+    const events: PtpEvent[] = [];
+    t.onEvent((e) => events.push(e));
+    fake.event(longEvent(0xc101, [1, 2, 3, 4, 5], 16));
+    fake.event(event(0x4002, [42], 0)); // 16 bytes: a full packet too, right behind
+    await until(() => events.length === 2);
+    expect(events).to.deep.equal([
+      { code: 0xc101, transactionId: 7, params: [1, 2, 3, 4, 5] },
+      { code: 0x4002, transactionId: 0, params: [42] },
+    ]);
+  });
+
+  it('asks 0x65 for enough bytes for every announced parameter (8 + 6 per parameter)', async () => {
+    const { fake, t } = await setup();
+    const announced = Array.from({ length: 100 }, (_, i) => i + 1);
+    fake.extendedEventData = extended(0xc105, 8, announced.map(u32)); // 8 + 600 bytes
+    const got = nextEvent(t);
+    // A header announcing 100 parameters and the first three, in a short packet: the rest is on the control pipe.
+    const start = Buffer.from(event(0xc105, [1, 2, 3], 8));
+    start.writeUInt32LE(12 + 4 * 100, 0);
+    fake.event(start);
+    expect(await got).to.deep.equal({ code: 0xc105, transactionId: 8, params: announced });
+    const ask = fake.calls.find((c) => c.op === 'controlTransferIn' && c.setup.request === 0x65);
+    expect((ask as { length: number }).length).to.be.at.least(8 + 6 * 100);
+  });
+
+  it('getExtendedEventData() and getDeviceStatus() before open(): a TransportError', async () => {
+    const t = new UsbTransport(new FakeUsbDevice().asDevice);
+    for (const call of [() => t.getExtendedEventData(), () => t.getDeviceStatus()]) {
+      const err = await rejection(call());
+      expect(err).to.be.instanceOf(TransportError);
+      expect((err as Error).message).to.match(/usb:1234:5678\/FAKE0001 is not open/);
+    }
   });
 
   it('a long container sent whole over full interrupt packets needs no request: all its parameters', async () => {

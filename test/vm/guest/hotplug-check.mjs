@@ -5,9 +5,11 @@
 //
 // 1. kernelDriver: binds a kernel driver (usb-storage, through new_id: it takes
 //    any interface with an interrupt endpoint as CBI) to the MTP interface,
-//    opens the camera with ptpts, and records which driver the interface has
-//    before, while open and after close (node-usb's WebUSB has libusb detach
-//    it on claim and re-attach it on release).
+//    waits until its probe is done (the SCSI host it adds last) and udev has
+//    handled it, opens the camera with ptpts, and records which driver the
+//    interface has before, while open and after close (node-usb's WebUSB has
+//    libusb detach it on claim and re-attach it on release). usb-storage's SCSI
+//    scan, which resets the device over and over, is held off meanwhile.
 // 2. hotplug: watches with watchUsbCameras, opens the camera, then unplugs it
 //    (the root hub port's sysfs `disable`) and plugs it back, recording the
 //    watch's events, the camera's `disconnect` and how a call made after the
@@ -21,7 +23,7 @@
 //
 // Prints ONE result line to stdout: PTPTS-VM-RESULT {"ok":true,"steps":{...}}
 import { execFileSync } from 'node:child_process';
-import { existsSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Camera, findUsbCameras, nodeUsbSource, UsbTransport, watchUsbCameras } from '../../../dist/index.js';
 
@@ -86,12 +88,34 @@ await step('udevd', async () => {
   return { path: UDEVD };
 });
 
+/** usb-storage's delay before it scans the bound interface for SCSI disks, in seconds. */
+const DELAY_USE = '/sys/module/usb_storage/parameters/delay_use';
+/** Whether usb-storage's probe of the interface has finished: its SCSI host (hostN) is added last. */
+const scsiHostAdded = (iface) => readdirSync(`/sys/bus/usb/devices/${iface}`).some((n) => /^host\d+$/.test(n));
+/** Waits for udev to have handled every event the kernel has sent (the bind, the SCSI host), if udevadm is here. */
+function udevSettle() {
+  try {
+    execFileSync('udevadm', ['settle', '--timeout=20']);
+    return true;
+  } catch (err) {
+    if (err.code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
 await step('kernelDriver', async () => {
   execFileSync('modprobe', ['usb-storage']);
+  // usb-storage scans the interface for disks delay_use seconds after binding, and resets the
+  // device again and again when the MTP interface does not answer SCSI: hold that scan off for
+  // longer than this step, so only ptpts touches the device (claiming the interface unbinds
+  // usb-storage, which cancels the pending scan). Restored below.
+  const delayUse = readFileSync(DELAY_USE, 'utf8').trim();
+  writeFileSync(DELAY_USE, '600');
   writeFileSync('/sys/bus/usb/drivers/usb-storage/new_id', '46f4 0004');
   try {
-    const before = await until('usb-storage to bind', () => driverOf(iface));
-    await sleep(1500); // let usb-storage finish probing (it resets the device) before taking the interface
+    // The driver link appears before usb-storage's probe returns; its SCSI host at the end of it.
+    const before = await until('usb-storage to bind and finish probing', () => (scsiHostAdded(iface) ? driverOf(iface) : null));
+    const settled = udevSettle();
     const camera = await Camera.open({ transport: 'usb', timeoutMs: 20_000 });
     let whileOpen;
     let model;
@@ -102,11 +126,12 @@ await step('kernelDriver', async () => {
       await camera.close();
     }
     const after = await until('a driver to be re-attached', () => driverOf(iface), 5000).catch(() => null);
-    return { before, whileOpen, model, after };
+    return { before, settled, whileOpen, model, after };
   } finally {
     // Leave the interface free for what follows.
     writeFileSync('/sys/bus/usb/drivers/usb-storage/remove_id', '46f4 0004');
     if (driverOf(iface) === 'usb-storage') writeFileSync('/sys/bus/usb/drivers/usb-storage/unbind', iface);
+    writeFileSync(DELAY_USE, delayUse);
   }
 });
 
