@@ -43,7 +43,7 @@ try {
   console.log(`case (QEMU usb-mtp, ${sizeMb} MB, one VM boot)                     download      upload`);
   console.log('-----------------------------------------------------------------  ------------  ------------');
   for (const run of r.runs) {
-    const label = `ptpts, node-usb ${run.version ?? '?'}${run.module !== undefined ? ` (${run.module})` : ''}, ${run.concurrentTransfers ?? run.concurrent ?? '?'} in flight`;
+    const label = `ptpts, node-usb ${run.version ?? '?'}${run.module !== undefined ? ` (${run.module})` : ''}, ${run.concurrentTransfers ?? run.concurrent ?? '?'} IN transfers in flight`;
     console.log(`${label.padEnd(65)}  ${run.error !== undefined ? `FAILED: ${run.error}` : `${rate(run.download).padEnd(12)}  ${rate(run.upload)}`}`);
   }
   console.log(`${'gphoto2 --get-file, same file and boot'.padEnd(65)}  ${r.gphoto2 !== undefined ? rate(r.gphoto2) : r.gphoto2Error}`);

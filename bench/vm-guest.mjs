@@ -98,8 +98,8 @@ async function child(moduleDir, concurrent) {
 const self = fileURLToPath(import.meta.url);
 const runs = [];
 const plans = [{ label: 'project node-usb, default settings' }];
-if (all('--usb-module').length > 0) plans.push({ label: 'project node-usb, 1 transfer in flight', concurrent: '1' });
-for (const m of all('--usb-module')) plans.push({ label: `${m}, 1 transfer in flight`, module: m, concurrent: '1' });
+if (all('--usb-module').length > 0) plans.push({ label: 'project node-usb, 1 IN transfer in flight', concurrent: '1' });
+for (const m of all('--usb-module')) plans.push({ label: `${m}, 1 IN transfer in flight`, module: m, concurrent: '1' });
 const repeat = Number(opt('--repeat') ?? 1);
 for (const plan of Array.from({ length: repeat }, () => plans).flat()) {
   const childArgs = [self, name, '--child', ...(plan.module !== undefined ? ['--usb-module', plan.module] : []),
