@@ -21,6 +21,7 @@ import { DeviceBusyError, PtpResponseError, TimeoutError, TransportError } from 
 import type { Extension } from '../src/extensions/extension.js';
 import { sampleJpeg, withExifThumbnail } from '../src/responder/jpeg.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../src/responder/start.js';
+import { rejectionOf } from './support/assertions.js';
 
 const MiB = 1024 * 1024;
 
@@ -85,15 +86,6 @@ async function setup(options: { readOnly?: boolean; openCaptureIntervalMs?: numb
   const camera = await Camera.open({ transport: vcam.url ?? vcam.connect(), timeoutMs: 10_000 });
   cleanups.push(() => camera.close());
   return { base, root, big, text, inner, vcam, camera, log };
-}
-
-async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  expect.fail('expected the promise to reject');
 }
 
 /** Asserts `p` rejects with a PtpResponseError naming `responseName`. */
@@ -808,7 +800,7 @@ for (const l of LINKS) describe(`Camera against the virtual camera, over ${l.nam
       const disconnected = within(new Promise<Error | undefined>((r) => camera.once('disconnect', r)), 5000, 'the disconnect event');
       vcam.device.faults.dropAfterBytes = MiB + 123;
       let received = 0;
-      const err = await rejectionOf(within(camera.getObject(handle, { to: { write: (c) => void (received += c.length) } }), 5000, 'the failed download'));
+      const err = await rejectionOf(camera.getObject(handle, { to: { write: (c) => void (received += c.length) } }), { withinMs: 5000, what: 'the failed download' });
       expect(err).to.be.instanceOf(TransportError);
       expect(received).to.be.at.most(MiB + 123);
       expect(await disconnected).to.be.instanceOf(Error);

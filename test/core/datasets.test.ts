@@ -45,6 +45,7 @@ import {
   type UsbContainerDump,
 } from '../support/hexdumps.js';
 import { bytes, hex, protocolError } from '../support/assertions.js';
+import { prng } from '../support/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -65,18 +66,6 @@ function decodeOrProtocolError<T>(decode: (b: Uint8Array) => T, input: Uint8Arra
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     expect.fail(`${what} threw ${msg} (not a ProtocolError) for input ${hex(input.subarray(0, 96))}${input.length > 96 ? '…' : ''} (${input.length} bytes)`);
   }
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Dataset {

@@ -22,6 +22,7 @@ import type {
   Transport,
 } from '../../src/core/transport.js';
 import { createInProcessPair } from '../../src/transports/in-process.js';
+import { rejectionOf } from '../support/assertions.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OP_ECHO = 0x9001; // a vendor-range operation the scripted responder echoes
@@ -60,15 +61,6 @@ function gate(): { promise: Promise<void>; open: () => void } {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  expect.fail('expected the promise to reject');
-}
 
 describe('PtpEngine', () => {
   describe('transaction IDs', () => {

@@ -19,6 +19,7 @@ import {
 import { startVirtualCamera, type RunningVirtualCamera } from '../../src/responder/start.js';
 import { bytes, hex } from '../support/assertions.js';
 import { loadLogFile, reassembleDataPhases } from '../support/hexdumps.js';
+import { forEachWire } from '../support/virtual-wires.js';
 
 /** The EOS 60D's answer to GetDevicePropDesc(0x5001), from test/fixtures/logs/canon-eos60d-debug.log (lines 4115, 4350, 12936, 13171). */
 const EOS_60D_BATTERY_DESC = bytes('0150 0200 00 | 32 | 32 | 02 0500 | 6400 4b00 3200 1900 0000');
@@ -104,52 +105,44 @@ describe('DevicePropDesc quirks', () => {
   });
 });
 
-const wires: Array<{ name: string; transport: (emu: RunningVirtualCamera) => string | ReturnType<RunningVirtualCamera['connect']> }> = [
-  { name: 'in-process', transport: (emu) => emu.connect() },
-  { name: 'PTP/IP', transport: (emu) => emu.url! },
-];
-
-for (const wire of wires) {
-  describe(`the virtual EOS 60D's BatteryLevel over ${wire.name}`, function () {
-    this.timeout(20_000);
-    let emu: RunningVirtualCamera;
-    beforeEach(async () => {
-      emu = await startVirtualCamera({ personality: 'canon-eos-60d', ptpip: { port: 0 } });
-    });
-    afterEach(async () => {
-      await emu.close();
-    });
-
-    it('goes out byte for byte as the real body sends it', async () => {
-      const camera = await Camera.open({ transport: wire.transport(emu), raw: true });
-      try {
-        expect(camera.deviceInfo.devicePropertiesSupported).to.include(DevicePropCode.BatteryLevel);
-        const raw = await camera.session(() => camera.getDevicePropDesc(DevicePropCode.BatteryLevel));
-        expect(hex(raw)).to.equal(hex(EOS_60D_BATTERY_DESC));
-      } finally {
-        await camera.close();
-      }
-    });
-
-    it('is read right by a camera with the Canon extension, and wrong without its quirks', async () => {
-      const camera = await Camera.open({ transport: wire.transport(emu) });
-      try {
-        expect(camera.extension.name).to.equal('canon');
-        await camera.session(async () => {
-          expect(await camera.getDevicePropDesc(DevicePropCode.BatteryLevel)).to.deep.equal(EOS_60D_BATTERY_LEVEL);
-          expect(await camera.getDevicePropValue(DevicePropCode.BatteryLevel)).to.equal(50);
-        });
-      } finally {
-        await camera.close();
-      }
-      const { quirks: _unused, ...noQuirks } = canonExtension;
-      const bare = await Camera.open({ transport: wire.transport(emu), extension: noQuirks as Extension });
-      try {
-        const desc = await bare.session(() => bare.getDevicePropDesc(DevicePropCode.BatteryLevel));
-        expect(desc.form).to.deep.equal({ kind: 'enum', values: [100, 0, 75, 0, 50] });
-      } finally {
-        await bare.close();
-      }
-    });
+forEachWire('the virtual EOS 60D\'s BatteryLevel', (wire) => {
+  let emu: RunningVirtualCamera;
+  beforeEach(async () => {
+    emu = await startVirtualCamera({ personality: 'canon-eos-60d', ptpip: { port: 0 } });
   });
-}
+  afterEach(async () => {
+    await emu.close();
+  });
+
+  it('goes out byte for byte as the real body sends it', async () => {
+    const camera = await Camera.open({ transport: wire.transport(emu), raw: true });
+    try {
+      expect(camera.deviceInfo.devicePropertiesSupported).to.include(DevicePropCode.BatteryLevel);
+      const raw = await camera.session(() => camera.getDevicePropDesc(DevicePropCode.BatteryLevel));
+      expect(hex(raw)).to.equal(hex(EOS_60D_BATTERY_DESC));
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('is read right by a camera with the Canon extension, and wrong without its quirks', async () => {
+    const camera = await Camera.open({ transport: wire.transport(emu) });
+    try {
+      expect(camera.extension.name).to.equal('canon');
+      await camera.session(async () => {
+        expect(await camera.getDevicePropDesc(DevicePropCode.BatteryLevel)).to.deep.equal(EOS_60D_BATTERY_LEVEL);
+        expect(await camera.getDevicePropValue(DevicePropCode.BatteryLevel)).to.equal(50);
+      });
+    } finally {
+      await camera.close();
+    }
+    const { quirks: _unused, ...noQuirks } = canonExtension;
+    const bare = await Camera.open({ transport: wire.transport(emu), extension: noQuirks as Extension });
+    try {
+      const desc = await bare.session(() => bare.getDevicePropDesc(DevicePropCode.BatteryLevel));
+      expect(desc.form).to.deep.equal({ kind: 'enum', values: [100, 0, 75, 0, 50] });
+    } finally {
+      await bare.close();
+    }
+  });
+}, 20_000);

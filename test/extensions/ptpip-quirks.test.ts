@@ -13,6 +13,7 @@ import { findExtension, listExtensions, registerExtension } from '../../src/exte
 import { startVirtualCamera, type RunningVirtualCamera } from '../../src/responder/start.js';
 import type { PtpIpQuirks } from '../../src/transports/ptpip/transport.js';
 import { PtpIpTransport } from '../../src/transports/ptpip/transport.js';
+import { rejectionOf } from '../support/assertions.js';
 
 describe('PTP/IP quirk selection', function () {
   this.timeout(20_000);
@@ -113,12 +114,7 @@ describe('PTP/IP quirk selection', function () {
     };
     const camera = await Camera.open({ transport: emu.url!, extension: failing });
     try {
-      let failure: unknown;
-      try {
-        await camera.session(async () => undefined);
-      } catch (err) {
-        failure = err;
-      }
+      const failure = await rejectionOf(camera.session(async () => undefined));
       expect(failure).to.be.instanceOf(SessionError);
       expect((failure as Error).message).to.match(/acme-failing extension's PTP\/IP step after OpenSession failed.*no remote control/);
       expect(((failure as Error).cause as Error).message).to.equal('no remote control');
@@ -129,12 +125,7 @@ describe('PTP/IP quirk selection', function () {
   });
 
   it('an unknown extension name fails before any connection is made', async () => {
-    let failure: unknown;
-    try {
-      await Camera.open({ transport: 'ptpip://127.0.0.1:1', extension: 'no-such-vendor' });
-    } catch (err) {
-      failure = err;
-    }
+    const failure = await rejectionOf(Camera.open({ transport: 'ptpip://127.0.0.1:1', extension: 'no-such-vendor' }));
     expect(failure).to.be.instanceOf(RangeError);
   });
 });

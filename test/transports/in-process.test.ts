@@ -5,6 +5,7 @@ import { ResponseCode } from '../../src/core/codes/responses.js';
 import { TransportError } from '../../src/core/errors.js';
 import type { DataSink, OperationRequest, PtpEvent } from '../../src/core/transport.js';
 import { createInProcessPair } from '../../src/transports/in-process.js';
+import { rejectionOf } from '../support/assertions.js';
 
 const request = (code: number, transactionId = 1, params: number[] = []): OperationRequest => ({
   code,
@@ -181,8 +182,7 @@ describe('in-process transport', () => {
       return { code: ResponseCode.OK };
     });
     expect(initiator.isOpen).to.equal(false);
-    let err: unknown;
-    await initiator.transaction(request(0x1001, 0)).catch((e: unknown) => (err = e));
+    const err = await rejectionOf(initiator.transaction(request(0x1001, 0)));
     expect(err).to.be.instanceOf(TransportError);
     expect((err as TransportError).code).to.equal('ERR_PTP_TRANSPORT');
     expect(called).to.equal(false);
@@ -208,8 +208,7 @@ describe('in-process transport', () => {
     await initiator.close();
     await initiator.close();
     expect(reasons).to.deep.equal([undefined]);
-    let err: unknown;
-    await initiator.open().catch((e: unknown) => (err = e));
+    const err = await rejectionOf(initiator.open());
     expect(err).to.be.instanceOf(TransportError);
   });
 });

@@ -14,6 +14,7 @@ import { decodeEosPropSet, encodeEosPropSet, EOS_STRING_PROPS } from '../../../s
 import {
   decodeViewFinderRecords, encodeViewFinderRecords, viewFinderJpeg,
 } from '../../../src/extensions/canon/live-view.js';
+import { protocolError } from '../../support/assertions.js';
 import { loadLogDumps, reassembleDataPhases, type UsbContainerDump } from '../../support/hexdumps.js';
 
 const containers = reassembleDataPhases(loadLogDumps());
@@ -38,19 +39,6 @@ function typedOnly(e: EosEvent): EosEventInit {
   if (e.kind === 'unknown') return { kind: 'unknown', type: e.type, payload: e.payload };
   const { payload: _payload, type: _type, problem: _problem, ...typed } = e as EosEvent & { problem?: string };
   return typed as EosEventInit;
-}
-
-function expectProtocolError(fn: () => unknown, field: string, offset?: number): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ProtocolError);
-    const e = err as ProtocolError;
-    expect(e.field).to.equal(field);
-    if (offset !== undefined) expect(e.offset).to.equal(offset);
-    return e;
-  }
-  expect.fail('expected a ProtocolError');
 }
 
 const le32 = (...words: number[]): Uint8Array => {
@@ -227,20 +215,20 @@ describe('EOS GetEvent dataset: malformed input', () => {
 
   it('a record size past the end of the data names the size field and the record offset', () => {
     const bad = Uint8Array.of(...le32(16, Ec.EOS_PropValueChanged, Dp.EOS_ISOSpeed, 0x58), ...le32(0x7fffffff, 0));
-    const err = expectProtocolError(() => decodeEosEvents(bad), 'EosEventRecord.size', 16);
+    const err = protocolError(() => decodeEosEvents(bad), { field: 'EosEventRecord.size', offset: 16 });
     expect(err.message).to.match(/past the end/);
   });
 
   it('a record size below 8 is an error, not an endless loop', () => {
-    expectProtocolError(() => decodeEosEvents(Uint8Array.of(...le32(0, 0))), 'EosEventRecord.size', 0);
-    expectProtocolError(() => decodeEosEvents(Uint8Array.of(...le32(4, Ec.EOS_PropValueChanged), ...le32(8, 0))), 'EosEventRecord.size', 0);
+    protocolError(() => decodeEosEvents(Uint8Array.of(...le32(0, 0))), { field: 'EosEventRecord.size', offset: 0 });
+    protocolError(() => decodeEosEvents(Uint8Array.of(...le32(4, Ec.EOS_PropValueChanged), ...le32(8, 0))), { field: 'EosEventRecord.size', offset: 0 });
   });
 
   it('data cut anywhere (inside a header, a payload, or before the terminator) is an error', () => {
     for (let cut = 1; cut < good.length; cut++) {
       expect(() => decodeEosEvents(good.subarray(0, cut)), `cut at ${cut}`).to.throw(ProtocolError);
     }
-    expectProtocolError(() => decodeEosEvents(good.subarray(0, 16)), 'EosEventRecord', 16);
+    protocolError(() => decodeEosEvents(good.subarray(0, 16)), { field: 'EosEventRecord', offset: 16 });
   });
 
   it('random bytes never crash the decoder with anything but a ProtocolError', () => {
@@ -273,8 +261,8 @@ describe('EOS SetDevicePropValueEx dataset', () => {
     const bytes = encodeEosPropSet(Dp.EOS_Artist, 'Ann');
     expect([...bytes]).to.deep.equal([...le32(12, Dp.EOS_Artist), 0x41, 0x6e, 0x6e, 0]);
     expect(decodeEosPropSet(bytes).value).to.equal('Ann');
-    expectProtocolError(() => decodeEosPropSet(bytes.subarray(0, 10)), 'EOS_SetDevicePropValueEx.size', 0);
-    expectProtocolError(() => decodeEosPropSet(bytes.subarray(0, 6)), 'EOS_SetDevicePropValueEx.property');
+    protocolError(() => decodeEosPropSet(bytes.subarray(0, 10)), { field: 'EOS_SetDevicePropValueEx.size', offset: 0 });
+    protocolError(() => decodeEosPropSet(bytes.subarray(0, 6)), { field: 'EOS_SetDevicePropValueEx.property' });
   });
 });
 
@@ -287,7 +275,7 @@ describe('EOS viewfinder data', () => {
   });
 
   it('a record past the end, or no JPEG at all, is a ProtocolError', () => {
-    expectProtocolError(() => viewFinderJpeg(Uint8Array.of(...le32(100, 1), 0xff, 0xd8)), 'EosViewFinderRecord.size', 0);
-    expectProtocolError(() => viewFinderJpeg(encodeViewFinderRecords([{ type: 4, payload: Uint8Array.of(1) }])), 'EosViewFinderRecord');
+    protocolError(() => viewFinderJpeg(Uint8Array.of(...le32(100, 1), 0xff, 0xd8)), { field: 'EosViewFinderRecord.size', offset: 0 });
+    protocolError(() => viewFinderJpeg(encodeViewFinderRecords([{ type: 4, payload: Uint8Array.of(1) }])), { field: 'EosViewFinderRecord' });
   });
 });

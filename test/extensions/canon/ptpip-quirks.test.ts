@@ -21,7 +21,7 @@ import { startVirtualCamera, type RunningVirtualCamera } from '../../../src/resp
 import { PtpIpServer } from '../../../src/transports/ptpip/server.js';
 import { PtpIpTransport } from '../../../src/transports/ptpip/transport.js';
 import realCameras from '../../../src/responder/personalities/real-cameras.json' with { type: 'json' };
-import { expectResponseCode } from '../../support/assertions.js';
+import { expectResponseCode, rejectionOf } from '../../support/assertions.js';
 
 /** Canon's extension without its PTP/IP quirks: what a camera without the session step looks like. */
 function withoutPtpIpQuirks(): Extension {
@@ -171,12 +171,7 @@ describe('Canon PTP/IP quirks', function () {
     const camera = await Camera.open({ transport: emu.url! });
     try {
       emu.device.faults.busy = 1; // the first operation after OpenSession: the step's SetRemoteMode
-      let failure: unknown;
-      try {
-        await camera.session(() => camera.getStorageIds());
-      } catch (err) {
-        failure = err;
-      }
+      const failure = await rejectionOf(camera.session(() => camera.getStorageIds()));
       expect(failure).to.be.instanceOf(SessionError);
       expect((failure as Error).message).to.match(/canon extension's PTP\/IP step after OpenSession failed.*EOS_SetRemoteMode.*DeviceBusy/);
       expect((failure as Error).cause).to.be.instanceOf(DeviceBusyError);

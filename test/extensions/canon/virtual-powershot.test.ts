@@ -5,10 +5,6 @@
  * personality (the recorded PowerShot A520) over the in-process pair and PTP/IP.
  */
 import { expect } from 'chai';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Camera } from '../../../src/camera.js';
 import { EventCode } from '../../../src/core/codes/events.js';
 import { OperationCode } from '../../../src/core/codes/operations.js';
 import { DevicePropCode } from '../../../src/core/codes/properties.js';
@@ -25,8 +21,8 @@ import { canonPowerShotBehaviour, type CanonPowerShotBehaviour } from '../../../
 import { detectExtension } from '../../../src/extensions/registry.js';
 import { jpegDimensions } from '../../../src/responder/jpeg.js';
 import realCameras from '../../../src/responder/personalities/real-cameras.json' with { type: 'json' };
-import { startVirtualCamera, type RunningVirtualCamera } from '../../../src/responder/start.js';
-import { bytes, expectResponseCode, hex } from '../../support/assertions.js';
+import { bytes, expectResponseCode, hex, rejectionOf } from '../../support/assertions.js';
+import { forEachWire, openOnWire, tempFolder } from '../../support/virtual-wires.js';
 
 interface Recorded {
   readonly source: string;
@@ -136,172 +132,154 @@ describe('PowerShot datasets', () => {
   });
 });
 
-const wires: Array<{ name: string; open: (emu: RunningVirtualCamera) => Promise<Camera> }> = [
-  { name: 'in-process', open: (emu) => Camera.open({ transport: emu.connect() }) },
-  { name: 'PTP/IP', open: (emu) => Camera.open({ transport: emu.url! }) },
-];
+forEachWire('Canon PowerShot personality', (wire) => {
+  let ps: CanonPowerShotApi;
+  let body: CanonPowerShotBehaviour;
+  const rig = openOnWire(wire, {
+    folder: () => tempFolder('ptpts-powershot-'),
+    start: () => {
+      body = canonPowerShotBehaviour(); // new for each test: it holds the body's state
+      return { personality: 'canon-powershot', behaviour: body };
+    },
+  });
+  beforeEach(() => {
+    ps = canon(rig.camera).powerShot;
+  });
 
-for (const wire of wires) {
-  describe(`Canon PowerShot personality over ${wire.name}`, function () {
-    this.timeout(30_000);
-    let root: string;
-    let emu: RunningVirtualCamera | undefined;
-    let camera: Camera;
-    let ps: CanonPowerShotApi;
-    let body: CanonPowerShotBehaviour;
+  /** Restarts the A520 with `behaviour` options and connects to it again. */
+  async function restart(options: Parameters<typeof canonPowerShotBehaviour>[0] = {}): Promise<void> {
+    body = canonPowerShotBehaviour(options);
+    await rig.restart({ behaviour: body });
+    ps = canon(rig.camera).powerShot;
+  }
 
-    /** (Re)starts the A520 with `behaviour` options and connects to it. */
-    async function start(options: Parameters<typeof canonPowerShotBehaviour>[0] = {}): Promise<void> {
-      if (emu !== undefined) {
-        await camera.close();
-        await emu.close();
-        emu = undefined;
-      }
-      body = canonPowerShotBehaviour(options);
-      emu = await startVirtualCamera({ root, personality: 'canon-powershot', behaviour: body, ptpip: { port: 0 } });
-      camera = await wire.open(emu);
-      ps = canon(camera).powerShot;
+  it('is the recorded A520, detected as canon and as a PowerShot that can capture', () => {
+    expect(rig.camera.deviceInfo.model).to.equal('Canon PowerShot A520');
+    expect(rig.camera.extension.name).to.equal('canon');
+    expect(isCanonPowerShot(rig.camera.deviceInfo)).to.equal(true);
+    expect(canPowerShotCapture(rig.camera.deviceInfo)).to.equal(true);
+    for (const op of [Op.InitiateReleaseControl, Op.TerminateReleaseControl, Op.InitiateCaptureInMemory, Op.CheckEvent,
+      Op.GetChanges, Op.ViewfinderOn, Op.ViewfinderOff, Op.GetViewfinderImage]) {
+      expect(rig.camera.supportsOperation(op), op.toString(16)).to.equal(true);
     }
+  });
 
-    beforeEach(async () => {
-      root = await mkdtemp(path.join(tmpdir(), 'ptpts-powershot-'));
-      await start();
-    });
-    afterEach(async () => {
-      await camera.close();
-      await emu?.close();
-      emu = undefined;
-      await rm(root, { recursive: true, force: true });
-    });
-
-    it('is the recorded A520, detected as canon and as a PowerShot that can capture', () => {
-      expect(camera.deviceInfo.model).to.equal('Canon PowerShot A520');
-      expect(camera.extension.name).to.equal('canon');
-      expect(isCanonPowerShot(camera.deviceInfo)).to.equal(true);
-      expect(canPowerShotCapture(camera.deviceInfo)).to.equal(true);
-      for (const op of [Op.InitiateReleaseControl, Op.TerminateReleaseControl, Op.InitiateCaptureInMemory, Op.CheckEvent,
-        Op.GetChanges, Op.ViewfinderOn, Op.ViewfinderOff, Op.GetViewfinderImage]) {
-        expect(camera.supportsOperation(op), op.toString(16)).to.equal(true);
-      }
-    });
-
-    it('startRemote enters shooting mode (twice is no error); CheckEvent reports it, then the stack is empty', async () => {
-      await camera.session(async () => {
-        expect(await ps.checkEvent()).to.equal(undefined);
-        await ps.startRemote();
-        const events = await ps.checkEvents();
-        expect(events.map((e) => e.name)).to.deep.equal(['StorageInfoChanged', 'CameraModeChanged']);
-        expect(events[0]?.params).to.deep.equal([0x00010001]);
-        const again = await camera.transaction(Op.InitiateReleaseControl, [], { accept: [CanonResponseCode.A009] });
-        expect(again.code).to.equal(CanonResponseCode.A009); // already in shooting mode...
-        await ps.startRemote(); // ...which startRemote takes as success
-        expect(await ps.checkEvents()).to.deep.equal([]);
-        await ps.endRemote();
-        expect((await ps.checkEvents()).map((e) => e.code)).to.deep.equal([EventCode.StorageInfoChanged, CanonEventCode.CameraModeChanged]);
-      });
-    });
-
-    it('startRemote reads DeviceInfo again: FlashMode is listed (and answered) in shooting mode only', async () => {
-      await camera.session(async () => {
-        const flash = CanonDevicePropCode.CanonFlashMode;
-        expect(camera.deviceInfo.devicePropertiesSupported).to.not.include(flash);
-        await ps.startRemote();
-        expect(camera.deviceInfo.devicePropertiesSupported).to.include(flash);
-        expect(await camera.getDevicePropValue(flash)).to.equal(1);
-        await camera.setDevicePropValue(flash, 0);
-        expect(await ps.getChanges()).to.include(flash);
-        await ps.endRemote();
-        expect(camera.deviceInfo.devicePropertiesSupported).to.not.include(flash);
-        await expectResponseCode(camera.transaction(OperationCode.GetDevicePropDesc, [flash], { receive: true }), 0x200a);
-      });
-    });
-
-    it('capture writes a JPEG and announces it; CaptureComplete carries the capture\'s transaction', async () => {
-      await camera.session(async () => {
-        await expectResponseCode(ps.capture(), CanonResponseCode.OperationRefused); // not in shooting mode
-        await ps.startRemote();
-        const shot = await ps.capture();
-        expect(shot.earlier.map((e) => e.name)).to.deep.equal(['StorageInfoChanged', 'CameraModeChanged']);
-        expect(shot.handles).to.have.length(3); // DCIM, 100CANON, the image
-        expect(shot.handle).to.equal(shot.handles[2]);
-        const last = shot.events[shot.events.length - 1];
-        expect(last?.name).to.equal('CaptureComplete');
-        expect(last?.transactionId).to.equal(shot.transactionId);
-        const info = await camera.getObjectInfo(shot.handle);
-        expect(info.filename).to.equal('IMG_0001.JPG');
-        const image = await camera.getObject(shot.handle);
-        expect(isJpeg(image)).to.equal(true);
-        expect(jpegDimensions(image)).to.deep.equal({ width: 640, height: 480 });
-        const second = await ps.capture();
-        expect(second.handles).to.deep.equal([second.handle]); // the folders exist now
-        expect((await camera.getObjectInfo(second.handle)).filename).to.equal('IMG_0002.JPG');
-      });
-    });
-
-    it('capture waits for the image when CaptureComplete comes first', async () => {
-      await start({ captureCompleteFirst: true });
-      await camera.session(async () => {
-        await ps.startRemote();
-        const shot = await ps.capture();
-        expect(shot.events.map((e) => e.name)).to.deep.equal(['CaptureComplete', 'ObjectAdded', 'ObjectAdded', 'ObjectAdded']);
-        expect((await camera.getObjectInfo(shot.handle)).filename).to.equal('IMG_0001.JPG');
-        const second = await ps.capture();
-        expect((await camera.getObjectInfo(second.handle)).filename).to.equal('IMG_0002.JPG');
-      });
-    });
-
-    for (const captureCompleteFirst of [false, true]) {
-      it(`events left on the stack do not end a capture (CaptureComplete ${captureCompleteFirst ? 'first' : 'last'})`, async () => {
-        await start({ captureCompleteFirst });
-        await camera.session(async () => {
-          await ps.startRemote();
-          // A CaptureComplete that names no transaction, and a whole earlier capture nobody collected.
-          body.pushEvent({ code: EventCode.CaptureComplete, transactionId: 0xffffffff, params: [] });
-          const earlier = await camera.transaction(Op.InitiateCaptureInMemory);
-          const shot = await ps.capture();
-          expect((await camera.getObjectInfo(shot.handle)).filename).to.equal('IMG_0002.JPG');
-          expect(shot.handles).to.deep.equal([shot.handle]);
-          expect(shot.earlier.filter((e) => e.code === EventCode.CaptureComplete).map((e) => e.transactionId))
-            .to.deep.equal([0xffffffff, earlier.transactionId]);
-          expect(shot.events.find((e) => e.code === EventCode.CaptureComplete)?.transactionId).to.equal(shot.transactionId);
-        });
-      });
-    }
-
-    it('capture keeps to its deadline while the stack keeps giving events, and says so when the stack never empties', async () => {
-      await camera.session(async () => {
-        await ps.startRemote();
-        for (let i = 0; i < 3000; i++) body.pushEvent({ code: CanonEventCode.CameraModeChanged, transactionId: 0xffffffff, params: [] });
-        const started = Date.now();
-        const late = await ps.capture({ timeoutMs: 20 }).then(() => undefined, (err: unknown) => err);
-        expect(late).to.be.instanceOf(TimeoutError);
-        expect(Date.now() - started).to.be.below(2000);
-        const flood = await ps.capture({ timeoutMs: 60_000 }).then(() => undefined, (err: unknown) => err);
-        expect(flood).to.be.instanceOf(ProtocolError);
-        expect((flood as Error).message).to.match(/without emptying the stack/);
-      });
-    });
-
-    it('GetChanges lists the properties changed since it was last called', async () => {
-      await camera.session(async () => {
-        expect(await ps.getChanges()).to.deep.equal([]);
-        await camera.setDevicePropValue(DevicePropCode.WhiteBalance, 3);
-        expect(await ps.getChanges()).to.deep.equal([DevicePropCode.WhiteBalance]);
-        expect(await ps.getChanges()).to.deep.equal([]);
-      });
-    });
-
-    it('viewfinder: refused while off, 320x240 JPEG frames while on', async () => {
-      await camera.session(async () => {
-        await expectResponseCode(ps.getViewfinderImage(), CanonResponseCode.ObjectNotReady);
-        await ps.startRemote();
-        await ps.viewfinderOn();
-        const frame = await ps.getViewfinderImage();
-        expect(isJpeg(frame)).to.equal(true);
-        expect(jpegDimensions(frame)).to.deep.equal({ width: 320, height: 240 });
-        await ps.viewfinderOff();
-        await expectResponseCode(ps.getViewfinderImage(), CanonResponseCode.ObjectNotReady);
-      });
+  it('startRemote enters shooting mode (twice is no error); CheckEvent reports it, then the stack is empty', async () => {
+    await rig.camera.session(async () => {
+      expect(await ps.checkEvent()).to.equal(undefined);
+      await ps.startRemote();
+      const events = await ps.checkEvents();
+      expect(events.map((e) => e.name)).to.deep.equal(['StorageInfoChanged', 'CameraModeChanged']);
+      expect(events[0]?.params).to.deep.equal([0x00010001]);
+      const again = await rig.camera.transaction(Op.InitiateReleaseControl, [], { accept: [CanonResponseCode.A009] });
+      expect(again.code).to.equal(CanonResponseCode.A009); // already in shooting mode...
+      await ps.startRemote(); // ...which startRemote takes as success
+      expect(await ps.checkEvents()).to.deep.equal([]);
+      await ps.endRemote();
+      expect((await ps.checkEvents()).map((e) => e.code)).to.deep.equal([EventCode.StorageInfoChanged, CanonEventCode.CameraModeChanged]);
     });
   });
-}
+
+  it('startRemote reads DeviceInfo again: FlashMode is listed (and answered) in shooting mode only', async () => {
+    await rig.camera.session(async () => {
+      const flash = CanonDevicePropCode.CanonFlashMode;
+      expect(rig.camera.deviceInfo.devicePropertiesSupported).to.not.include(flash);
+      await ps.startRemote();
+      expect(rig.camera.deviceInfo.devicePropertiesSupported).to.include(flash);
+      expect(await rig.camera.getDevicePropValue(flash)).to.equal(1);
+      await rig.camera.setDevicePropValue(flash, 0);
+      expect(await ps.getChanges()).to.include(flash);
+      await ps.endRemote();
+      expect(rig.camera.deviceInfo.devicePropertiesSupported).to.not.include(flash);
+      await expectResponseCode(rig.camera.transaction(OperationCode.GetDevicePropDesc, [flash], { receive: true }), 0x200a);
+    });
+  });
+
+  it('capture writes a JPEG and announces it; CaptureComplete carries the capture\'s transaction', async () => {
+    await rig.camera.session(async () => {
+      await expectResponseCode(ps.capture(), CanonResponseCode.OperationRefused); // not in shooting mode
+      await ps.startRemote();
+      const shot = await ps.capture();
+      expect(shot.earlier.map((e) => e.name)).to.deep.equal(['StorageInfoChanged', 'CameraModeChanged']);
+      expect(shot.handles).to.have.length(3); // DCIM, 100CANON, the image
+      expect(shot.handle).to.equal(shot.handles[2]);
+      const last = shot.events[shot.events.length - 1];
+      expect(last?.name).to.equal('CaptureComplete');
+      expect(last?.transactionId).to.equal(shot.transactionId);
+      const info = await rig.camera.getObjectInfo(shot.handle);
+      expect(info.filename).to.equal('IMG_0001.JPG');
+      const image = await rig.camera.getObject(shot.handle);
+      expect(isJpeg(image)).to.equal(true);
+      expect(jpegDimensions(image)).to.deep.equal({ width: 640, height: 480 });
+      const second = await ps.capture();
+      expect(second.handles).to.deep.equal([second.handle]); // the folders exist now
+      expect((await rig.camera.getObjectInfo(second.handle)).filename).to.equal('IMG_0002.JPG');
+    });
+  });
+
+  it('capture waits for the image when CaptureComplete comes first', async () => {
+    await restart({ captureCompleteFirst: true });
+    await rig.camera.session(async () => {
+      await ps.startRemote();
+      const shot = await ps.capture();
+      expect(shot.events.map((e) => e.name)).to.deep.equal(['CaptureComplete', 'ObjectAdded', 'ObjectAdded', 'ObjectAdded']);
+      expect((await rig.camera.getObjectInfo(shot.handle)).filename).to.equal('IMG_0001.JPG');
+      const second = await ps.capture();
+      expect((await rig.camera.getObjectInfo(second.handle)).filename).to.equal('IMG_0002.JPG');
+    });
+  });
+
+  for (const captureCompleteFirst of [false, true]) {
+    it(`events left on the stack do not end a capture (CaptureComplete ${captureCompleteFirst ? 'first' : 'last'})`, async () => {
+      await restart({ captureCompleteFirst });
+      await rig.camera.session(async () => {
+        await ps.startRemote();
+        // A CaptureComplete that names no transaction, and a whole earlier capture nobody collected.
+        body.pushEvent({ code: EventCode.CaptureComplete, transactionId: 0xffffffff, params: [] });
+        const earlier = await rig.camera.transaction(Op.InitiateCaptureInMemory);
+        const shot = await ps.capture();
+        expect((await rig.camera.getObjectInfo(shot.handle)).filename).to.equal('IMG_0002.JPG');
+        expect(shot.handles).to.deep.equal([shot.handle]);
+        expect(shot.earlier.filter((e) => e.code === EventCode.CaptureComplete).map((e) => e.transactionId))
+          .to.deep.equal([0xffffffff, earlier.transactionId]);
+        expect(shot.events.find((e) => e.code === EventCode.CaptureComplete)?.transactionId).to.equal(shot.transactionId);
+      });
+    });
+  }
+
+  it('capture keeps to its deadline while the stack keeps giving events, and says so when the stack never empties', async () => {
+    await rig.camera.session(async () => {
+      await ps.startRemote();
+      for (let i = 0; i < 3000; i++) body.pushEvent({ code: CanonEventCode.CameraModeChanged, transactionId: 0xffffffff, params: [] });
+      const started = Date.now();
+      const late = await rejectionOf(ps.capture({ timeoutMs: 20 }));
+      expect(late).to.be.instanceOf(TimeoutError);
+      expect(Date.now() - started).to.be.below(2000);
+      const flood = await rejectionOf(ps.capture({ timeoutMs: 60_000 }));
+      expect(flood).to.be.instanceOf(ProtocolError);
+      expect((flood as Error).message).to.match(/without emptying the stack/);
+    });
+  });
+
+  it('GetChanges lists the properties changed since it was last called', async () => {
+    await rig.camera.session(async () => {
+      expect(await ps.getChanges()).to.deep.equal([]);
+      await rig.camera.setDevicePropValue(DevicePropCode.WhiteBalance, 3);
+      expect(await ps.getChanges()).to.deep.equal([DevicePropCode.WhiteBalance]);
+      expect(await ps.getChanges()).to.deep.equal([]);
+    });
+  });
+
+  it('viewfinder: refused while off, 320x240 JPEG frames while on', async () => {
+    await rig.camera.session(async () => {
+      await expectResponseCode(ps.getViewfinderImage(), CanonResponseCode.ObjectNotReady);
+      await ps.startRemote();
+      await ps.viewfinderOn();
+      const frame = await ps.getViewfinderImage();
+      expect(isJpeg(frame)).to.equal(true);
+      expect(jpegDimensions(frame)).to.deep.equal({ width: 320, height: 240 });
+      await ps.viewfinderOff();
+      await expectResponseCode(ps.getViewfinderImage(), CanonResponseCode.ObjectNotReady);
+    });
+  });
+});

@@ -3,24 +3,13 @@
  * and ptp_nikon_get_vendorpropcodes read them), both ways, and malformed input.
  */
 import { expect } from 'chai';
-import { ProtocolError } from '../../../src/core/errors.js';
 import {
   decodeNikonEvents, decodeVendorPropCodes, encodeNikonEvents, encodeVendorPropCodes, splitLiveViewImage,
 } from '../../../src/extensions/nikon/index.js';
 import { sampleJpeg } from '../../../src/responder/jpeg.js';
+import { protocolError } from '../../support/assertions.js';
 
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
-
-function expectProtocolError(fn: () => unknown, field: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ProtocolError);
-    expect((err as ProtocolError).field ?? '').to.match(field);
-    return;
-  }
-  expect.fail('expected a ProtocolError');
-}
 
 describe('Nikon GetEvent (0x90C7) event list', () => {
   // UINT16 count, then { UINT16 code, UINT32 parameter } per event: 2 + 6n bytes.
@@ -49,10 +38,10 @@ describe('Nikon GetEvent (0x90C7) event list', () => {
   });
 
   it('rejects a count that overruns the data, a cut entry and a missing count', () => {
-    expectProtocolError(() => decodeNikonEvents(bytes(0x03, 0x00, ...golden.subarray(2))), /NikonEventList/);
-    expectProtocolError(() => decodeNikonEvents(golden.subarray(0, golden.length - 1)), /NikonEventList/);
-    expectProtocolError(() => decodeNikonEvents(bytes(0xff, 0xff)), /NikonEventList/);
-    expectProtocolError(() => decodeNikonEvents(bytes(0x01)), /NikonEventList/);
+    protocolError(() => decodeNikonEvents(bytes(0x03, 0x00, ...golden.subarray(2))), { field: /NikonEventList/ });
+    protocolError(() => decodeNikonEvents(golden.subarray(0, golden.length - 1)), { field: /NikonEventList/ });
+    protocolError(() => decodeNikonEvents(bytes(0xff, 0xff)), { field: /NikonEventList/ });
+    protocolError(() => decodeNikonEvents(bytes(0x01)), { field: /NikonEventList/ });
   });
 });
 
@@ -63,8 +52,8 @@ describe('Nikon GetVendorPropCodes (0x90CA) reply', () => {
     expect(encodeVendorPropCodes([0xd10b, 0xd1a2, 0xd1a4])).to.deep.equal(golden);
   });
   it('rejects a count beyond the data', () => {
-    expectProtocolError(() => decodeVendorPropCodes(bytes(0x04, 0, 0, 0, 0x0b, 0xd1)), /VendorPropCodes/);
-    expectProtocolError(() => decodeVendorPropCodes(bytes(0x01, 0)), /VendorPropCodes/);
+    protocolError(() => decodeVendorPropCodes(bytes(0x04, 0, 0, 0, 0x0b, 0xd1)), { field: /VendorPropCodes/ });
+    protocolError(() => decodeVendorPropCodes(bytes(0x01, 0)), { field: /VendorPropCodes/ });
   });
 });
 
@@ -94,7 +83,7 @@ describe('Nikon live view image (0x9203)', () => {
   });
 
   it('rejects a reply with no JPEG in it', () => {
-    expectProtocolError(() => splitLiveViewImage(new Uint8Array(500).fill(0x42)), /LiveViewImage/);
-    expectProtocolError(() => splitLiveViewImage(new Uint8Array(0)), /LiveViewImage/);
+    protocolError(() => splitLiveViewImage(new Uint8Array(500).fill(0x42)), { field: /LiveViewImage/ });
+    protocolError(() => splitLiveViewImage(new Uint8Array(0)), { field: /LiveViewImage/ });
   });
 });

@@ -24,6 +24,7 @@ import {
   decodePacket, encodePacket, InitFailReason, PacketType, PTPIP_VERSION, type Packet,
 } from '../../../src/transports/ptpip/packets.js';
 import { PtpIpTransport } from '../../../src/transports/ptpip/transport.js';
+import { rejectionOf } from '../../support/assertions.js';
 
 /** A PTP/IP responder that, like a Nikon body per airnef, answers no operation before a Probe Request on its event channel. */
 class ProbeHungryResponder {
@@ -164,12 +165,7 @@ describe('Nikon PTP/IP quirks', function () {
     it('refuses ptpts\'s own GUID, and accepts Nikon\'s once nikon is imposed', async () => {
       const emu = await startVirtualCamera({ personality: 'nikon-d750', ptpip: { port: 0, allowGuids: [NIKON_WIFI_GUID] } });
       try {
-        let refused: unknown;
-        try {
-          await Camera.open({ transport: emu.url! });
-        } catch (err) {
-          refused = err;
-        }
+        const refused = await rejectionOf(Camera.open({ transport: emu.url! }));
         expect(refused).to.be.instanceOf(PtpIpInitFailError);
         expect((refused as PtpIpInitFailError).reason).to.equal(InitFailReason.RejectedInitiator);
 

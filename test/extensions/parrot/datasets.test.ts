@@ -4,7 +4,6 @@
  * Table 5) and PTPy's 60-byte geotag, both ways, and malformed input.
  */
 import { expect } from 'chai';
-import { ProtocolError } from '../../../src/core/errors.js';
 import {
   decodeAccelerometerValues, decodeAngleValues, decodeGeotag, decodeGpsValues, decodeGyroscopeValues, decodeImuValues,
   decodeMagnetometerValues, decodeStatusMask, decodeSunshineValues, decodeTemperatureValues,
@@ -12,6 +11,7 @@ import {
   encodeSunshineValues, encodeTemperatureValues, magnetoCalibrationStatusName, maskFromStatus,
   MagnetoCalibrationStatus, ParrotStatusBit, statusFromMask, type Geotag,
 } from '../../../src/extensions/parrot/index.js';
+import { protocolError } from '../../support/assertions.js';
 
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
 /** Little-endian 32-bit, signed or not (two's complement). */
@@ -19,17 +19,6 @@ const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 
 const le64 = (v: bigint): number[] => Array.from({ length: 8 }, (_, i) => Number((BigInt.asUintN(64, v) >> BigInt(8 * i)) & 0xffn));
 /** A PTP array of 32-bit values: UINT32 count, then the values. */
 const a32 = (...values: number[]): Uint8Array => bytes(...le32(values.length), ...values.flatMap(le32));
-
-function expectProtocolError(fn: () => unknown, field: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ProtocolError);
-    expect((err as ProtocolError).field ?? '').to.match(field);
-    return;
-  }
-  expect.fail('expected a ProtocolError');
-}
 
 describe('Parrot angle values (GetAngleValues 0x9203: AINT32 microdegrees)', () => {
   const golden = bytes(0x03, 0, 0, 0, 0x15, 0xcd, 0x5b, 0x07, 0xe0, 0x43, 0x41, 0xff, 0xb0, 0x68, 0xce, 0xff);
@@ -41,9 +30,9 @@ describe('Parrot angle values (GetAngleValues 0x9203: AINT32 microdegrees)', () 
     expect(encodeAngleValues({ yaw: 123.456789, pitch: -12.5, roll: -3.25 })).to.deep.equal(golden);
   });
   it('rejects fewer than 3 values and a count beyond the data', () => {
-    expectProtocolError(() => decodeAngleValues(a32(1, 2)), /AngleValues/);
-    expectProtocolError(() => decodeAngleValues(bytes(...le32(3), ...le32(1))), /AngleValues/);
-    expectProtocolError(() => decodeAngleValues(bytes(0, 0)), /AngleValues/);
+    protocolError(() => decodeAngleValues(a32(1, 2)), { field: /AngleValues/ });
+    protocolError(() => decodeAngleValues(bytes(...le32(3), ...le32(1))), { field: /AngleValues/ });
+    protocolError(() => decodeAngleValues(bytes(0, 0)), { field: /AngleValues/ });
   });
 });
 
@@ -64,7 +53,7 @@ describe('Parrot gyroscope, accelerometer, magnetometer and IMU values (AINT32)'
       angle: { yaw: -10e-6, pitch: 11e-6, roll: -12e-6 },
     });
     expect(encodeImuValues(imu)).to.deep.equal(wire);
-    expectProtocolError(() => decodeImuValues(a32(1, 2, 3)), /ImuValues/);
+    protocolError(() => decodeImuValues(a32(1, 2, 3)), { field: /ImuValues/ });
   });
 });
 
@@ -126,7 +115,7 @@ describe('Parrot GPS values (GetGpsValues 0x9204)', () => {
     expect(decodeGpsValues(a32(-122, 25, 9840000, -33, 52, 0, -500)).altitude).to.equal(-5);
   });
   it('rejects a short reply', () => {
-    expectProtocolError(() => decodeGpsValues(a32(1, 2, 3, 4, 5, 6)), /GpsValues/);
+    protocolError(() => decodeGpsValues(a32(1, 2, 3, 4, 5, 6)), { field: /GpsValues/ });
   });
 });
 
@@ -153,7 +142,7 @@ describe('Parrot status mask (GetStatusMask 0x9209, Status event 0xC201)', () =>
     expect(statusFromMask(0x80000000).mask).to.equal(0x80000000);
   });
   it('rejects a reply shorter than a UINT32', () => {
-    expectProtocolError(() => decodeStatusMask(bytes(1, 2, 3)), /StatusMask/);
+    protocolError(() => decodeStatusMask(bytes(1, 2, 3)), { field: /StatusMask/ });
   });
 });
 
@@ -195,6 +184,6 @@ describe('Parrot geotag (SetGeotag 0x9400: 60 bytes)', () => {
     expect(tag.altitude).to.equal(0.001);
   });
   it('rejects a short dataset', () => {
-    expectProtocolError(() => decodeGeotag(golden.subarray(0, 59)), /Geotag/);
+    protocolError(() => decodeGeotag(golden.subarray(0, 59)), { field: /Geotag/ });
   });
 });

@@ -19,6 +19,7 @@ import {
 } from '../../../src/transports/ptpip/packets.js';
 import { PtpIpPacketParser, type PacketParserHandlers } from '../../../src/transports/ptpip/parser.js';
 import { hex, protocolError } from '../../support/assertions.js';
+import { prng } from '../../support/random.js';
 
 type DataType = typeof PacketType.Data | typeof PacketType.EndData;
 
@@ -46,18 +47,6 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-/** Seeded PRNG (mulberry32), so every random chunking can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Payload bytes that are not a simple ramp and that contain things looking like packet headers. */

@@ -28,7 +28,8 @@ import {
 } from '../../../src/transports/ptpip/packets.js';
 import { PtpIpServer, type PtpIpServerOptions } from '../../../src/transports/ptpip/server.js';
 import { PtpIpTransport } from '../../../src/transports/ptpip/transport.js';
-import { Wire, type PacketOf } from './wire.js';
+import { rejectionOf } from '../../support/assertions.js';
+import { cleanupAfterEach, Wire, type PacketOf } from './wire.js';
 
 const MiB = 1024 * 1024;
 const STORAGE = 0x00010001;
@@ -117,26 +118,7 @@ async function call(cmd: Wire, code: number, tid: number, params: number[] = [],
 
 // ---------------------------------------------------------------- helpers
 
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async function () {
-  this.timeout(10_000);
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-/** Attaches a handler at once (no unhandled rejection) and resolves with the outcome. */
-function outcome<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  const o = await outcome(p);
-  if (o.ok) throw new Error(`expected a rejection, got ${String(o.value)}`);
-  return o.error;
-}
+const cleanups = cleanupAfterEach();
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -277,7 +259,7 @@ describe('PtpIpServer', () => {
       await second.closed;
 
       // The same through PtpIpTransport: a typed error that says "busy".
-      const err = await rejection(new PtpIpTransport({ host: '127.0.0.1', port: s.port }).open());
+      const err = await rejectionOf(new PtpIpTransport({ host: '127.0.0.1', port: s.port }).open());
       expect(err).to.be.instanceOf(PtpIpInitFailError);
       expect((err as PtpIpInitFailError).reason).to.equal(InitFailReason.Busy);
       expect((err as Error).message).to.match(/busy/i);
@@ -311,7 +293,7 @@ describe('PtpIpServer', () => {
       expect((await stranger.expect(PacketType.InitFail)).reason).to.equal(InitFailReason.RejectedInitiator);
       await stranger.closed;
 
-      const err = await rejection(new PtpIpTransport({ host: '127.0.0.1', port: s.port, guid: GUID_B }).open());
+      const err = await rejectionOf(new PtpIpTransport({ host: '127.0.0.1', port: s.port, guid: GUID_B }).open());
       expect(err).to.be.instanceOf(PtpIpInitFailError);
       expect((err as PtpIpInitFailError).reason).to.equal(InitFailReason.RejectedInitiator);
       expect((err as Error).message).to.match(/GUID|pair/);

@@ -29,7 +29,8 @@ import {
   PacketType,
 } from '../../../src/transports/ptpip/packets.js';
 import { PtpIpTransport, type PtpIpTransportOptions } from '../../../src/transports/ptpip/transport.js';
-import { Wire, type Got, type PacketOf } from './wire.js';
+import { outcome, rejectionOf } from '../../support/assertions.js';
+import { cleanupAfterEach, Wire, type Got, type PacketOf } from './wire.js';
 
 const MiB = 1024 * 1024;
 const STORAGE = 0x00010001;
@@ -87,11 +88,19 @@ class FakeResponder {
 
 const RESPONDER_GUID = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 
-/** Answers both handshakes of an initiator that is opening, and the Probe Request that ends them. */
-async function acceptHandshake(
+/** What the fake responder read from both channels of an opening initiator. */
+interface InitRequests {
+  readonly cmd: Wire;
+  readonly evt: Wire;
+  readonly init: PacketOf<typeof PacketType.InitCommandRequest>;
+  readonly initEvent: PacketOf<typeof PacketType.InitEventRequest>;
+}
+
+/** Accepts both channels of an initiator that is opening and reads their Init requests, acking the command one; the Init Event Ack is left to the test. */
+async function acceptInitRequests(
   r: FakeResponder,
   options: { connectionNumber?: number; name?: string } = {},
-): Promise<{ cmd: Wire; evt: Wire; init: PacketOf<typeof PacketType.InitCommandRequest>; initEvent: PacketOf<typeof PacketType.InitEventRequest> }> {
+): Promise<InitRequests> {
   const cmd = await r.accept();
   const init = await cmd.expect(PacketType.InitCommandRequest);
   cmd.send(PacketType.InitCommandAck, {
@@ -102,9 +111,15 @@ async function acceptHandshake(
   });
   const evt = await r.accept();
   const initEvent = await evt.expect(PacketType.InitEventRequest);
-  evt.send(PacketType.InitEventAck, {});
-  await answerProbe(evt);
   return { cmd, evt, init, initEvent };
+}
+
+/** Answers both handshakes of an initiator that is opening, and the Probe Request that ends them. */
+async function acceptHandshake(r: FakeResponder, options: { connectionNumber?: number; name?: string } = {}): Promise<InitRequests> {
+  const got = await acceptInitRequests(r, options);
+  got.evt.send(PacketType.InitEventAck, {});
+  await answerProbe(got.evt);
+  return got;
 }
 
 /** Answers the Probe Request the initiator sends on the event channel after the handshake. */
@@ -140,27 +155,7 @@ const request = (code: number, transactionId: number, params: number[] = []): Op
 
 // ---------------------------------------------------------------- helpers
 
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async function () {
-  this.timeout(10_000);
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-/** Attaches a handler at once (no unhandled rejection) and resolves with the outcome. */
-function outcome<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-/** Expects `p` to reject and returns the error. */
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  const o = await outcome(p);
-  if (o.ok) throw new Error(`expected a rejection, got ${String(o.value)}`);
-  return o.error;
-}
+const cleanups = cleanupAfterEach();
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 async function ticks(n: number): Promise<void> {
@@ -279,11 +274,7 @@ describe('PtpIpTransport', () => {
       const t = transport({ port: r.port });
       let opened = false;
       const opening = outcome(t.open().then(() => (opened = true)));
-      const cmd = await r.accept();
-      await cmd.expect(PacketType.InitCommandRequest);
-      cmd.send(PacketType.InitCommandAck, { connectionNumber: 1, guid: RESPONDER_GUID, friendlyName: 'x', protocolVersion: 0x00010000 });
-      const evt = await r.accept();
-      await evt.expect(PacketType.InitEventRequest);
+      const { evt } = await acceptInitRequests(r, { connectionNumber: 1, name: 'x' });
       await ticks(20);
       expect(opened, 'open() resolved before Init Event Ack').to.equal(false);
       expect(t.isOpen).to.equal(false);
@@ -305,7 +296,7 @@ describe('PtpIpTransport', () => {
       it(`turns Init Fail reason ${reason} on the command channel into PtpIpInitFailError saying what to do`, async () => {
         const r = await FakeResponder.listen();
         const t = transport({ port: r.port });
-        const opening = rejection(t.open());
+        const opening = rejectionOf(t.open());
         const cmd = await r.accept();
         await cmd.expect(PacketType.InitCommandRequest);
         cmd.send(PacketType.InitFail, { reason });
@@ -326,12 +317,8 @@ describe('PtpIpTransport', () => {
     it('turns Init Fail on the event channel into PtpIpInitFailError and closes both channels', async () => {
       const r = await FakeResponder.listen();
       const t = transport({ port: r.port });
-      const opening = rejection(t.open());
-      const cmd = await r.accept();
-      await cmd.expect(PacketType.InitCommandRequest);
-      cmd.send(PacketType.InitCommandAck, { connectionNumber: 3, guid: RESPONDER_GUID, friendlyName: 'x', protocolVersion: 0x00010000 });
-      const evt = await r.accept();
-      await evt.expect(PacketType.InitEventRequest);
+      const opening = rejectionOf(t.open());
+      const { cmd, evt } = await acceptInitRequests(r, { connectionNumber: 3, name: 'x' });
       evt.send(PacketType.InitFail, { reason: InitFailReason.Busy });
       const err = await opening;
       expect(err).to.be.instanceOf(PtpIpInitFailError);
@@ -344,7 +331,7 @@ describe('PtpIpTransport', () => {
     it('reports a refused connection as TransportError naming the port', async () => {
       const port = await freePort();
       const t = transport({ port });
-      const err = await rejection(t.open());
+      const err = await rejectionOf(t.open());
       expect(err).to.be.instanceOf(TransportError);
       expect((err as Error).message).to.include(String(port));
       expect((err as Error).message).to.match(/ECONNREFUSED/);
@@ -354,7 +341,7 @@ describe('PtpIpTransport', () => {
     it('times out (TimeoutError) against a port that accepts but never answers', async () => {
       const r = await FakeResponder.listen();
       const t = transport({ port: r.port, connectTimeoutMs: 200 });
-      const err = await rejection(t.open());
+      const err = await rejectionOf(t.open());
       expect(err).to.be.instanceOf(TimeoutError);
       expect((err as TimeoutError).timeoutMs).to.equal(200);
       expect(t.isOpen).to.equal(false);
@@ -367,7 +354,7 @@ describe('PtpIpTransport', () => {
       const t = transport({ port: r.port });
       let disconnects = 0;
       t.onDisconnect(() => disconnects++);
-      const opening = rejection(t.open());
+      const opening = rejectionOf(t.open());
       const cmd = await r.accept();
       await cmd.expect(PacketType.InitCommandRequest);
       // Half an Init Command Ack, then gone.
@@ -405,12 +392,8 @@ describe('PtpIpTransport', () => {
     it('rejects open() with TransportError when the responder drops the event channel mid handshake', async () => {
       const r = await FakeResponder.listen();
       const t = transport({ port: r.port });
-      const opening = rejection(t.open());
-      const cmd = await r.accept();
-      await cmd.expect(PacketType.InitCommandRequest);
-      cmd.send(PacketType.InitCommandAck, { connectionNumber: 1, guid: RESPONDER_GUID, friendlyName: 'x', protocolVersion: 0x00010000 });
-      const evt = await r.accept();
-      await evt.expect(PacketType.InitEventRequest);
+      const opening = rejectionOf(t.open());
+      const { cmd, evt } = await acceptInitRequests(r, { connectionNumber: 1, name: 'x' });
       evt.destroy();
       const err = await opening;
       expect(err).to.be.instanceOf(TransportError);
@@ -653,11 +636,7 @@ describe('PtpIpTransport', () => {
     ): Promise<{ opened: Promise<{ ok: boolean; error?: unknown; ms: number }>; cmd: Wire; evt: Wire }> {
       const started = performance.now();
       const opened = outcome(t.open(signal)).then((o) => ({ ...o, ms: performance.now() - started }));
-      const cmd = await r.accept();
-      await cmd.expect(PacketType.InitCommandRequest);
-      cmd.send(PacketType.InitCommandAck, { connectionNumber: 1, guid: RESPONDER_GUID, friendlyName: 'Mute', protocolVersion: 0x00010000 });
-      const evt = await r.accept();
-      await evt.expect(PacketType.InitEventRequest);
+      const { cmd, evt } = await acceptInitRequests(r, { connectionNumber: 1, name: 'Mute' });
       evt.send(PacketType.InitEventAck, {});
       await evt.expect(PacketType.ProbeRequest);
       return { opened, cmd, evt };
@@ -686,13 +665,13 @@ describe('PtpIpTransport', () => {
       const r = await FakeResponder.listen();
       const t = transport({ port: r.port });
       const started = performance.now();
-      expect(await rejection(t.probe({ awaitResponse: true, timeoutMs: 5000 }))).to.be.instanceOf(TransportError);
+      expect(await rejectionOf(t.probe({ awaitResponse: true, timeoutMs: 5000 }))).to.be.instanceOf(TransportError);
       const opening = t.open();
       await acceptHandshake(r);
       await opening;
       await t.close();
-      expect(await rejection(t.probe({ awaitResponse: true, timeoutMs: 5000 }))).to.be.instanceOf(TransportError);
-      expect(await rejection(t.probe())).to.be.instanceOf(TransportError);
+      expect(await rejectionOf(t.probe({ awaitResponse: true, timeoutMs: 5000 }))).to.be.instanceOf(TransportError);
+      expect(await rejectionOf(t.probe())).to.be.instanceOf(TransportError);
       expect(performance.now() - started).to.be.below(3000);
     });
 
@@ -705,13 +684,13 @@ describe('PtpIpTransport', () => {
       expect((await answered).ok).to.equal(true);
 
       const started = performance.now();
-      const timedOut = await rejection(t.probe({ awaitResponse: true, timeoutMs: 100 }));
+      const timedOut = await rejectionOf(t.probe({ awaitResponse: true, timeoutMs: 100 }));
       expect(timedOut).to.be.instanceOf(TimeoutError);
       expect(performance.now() - started).to.be.below(2000);
       await evt.expect(PacketType.ProbeRequest);
 
       const controller = new AbortController();
-      const aborted = rejection(t.probe({ awaitResponse: true, timeoutMs: 5000, signal: controller.signal }));
+      const aborted = rejectionOf(t.probe({ awaitResponse: true, timeoutMs: 5000, signal: controller.signal }));
       await evt.expect(PacketType.ProbeRequest);
       controller.abort();
       expect(await aborted).to.be.instanceOf(AbortError);
@@ -724,7 +703,7 @@ describe('PtpIpTransport', () => {
       const disconnects: Array<Error | undefined> = [];
       t.onDisconnect((e) => disconnects.push(e));
       const started = performance.now();
-      const probing = rejection(t.probe({ awaitResponse: true, timeoutMs: 5000 }));
+      const probing = rejectionOf(t.probe({ awaitResponse: true, timeoutMs: 5000 }));
       await evt.expect(PacketType.ProbeRequest);
       evt.destroy();
       expect(await probing).to.be.instanceOf(TransportError);
@@ -836,7 +815,7 @@ describe('PtpIpTransport', () => {
         const controller = new AbortController();
         const reason = new AbortError('enough');
         let received = 0;
-        const err = await rejection(c.getObject(big, {
+        const err = await rejectionOf(c.getObject(big, {
           signal: controller.signal,
           to: {
             write: (chunk: Uint8Array) => {
@@ -868,7 +847,7 @@ describe('PtpIpTransport', () => {
         }
       };
       await camera.session(async (c) => {
-        const err = await rejection(c.uploadObject('big.bin', { length: 32 * MiB, chunks: chunks() }, { parent: 'root' }, { signal: controller.signal }));
+        const err = await rejectionOf(c.uploadObject('big.bin', { length: 32 * MiB, chunks: chunks() }, { parent: 'root' }, { signal: controller.signal }));
         expect(err).to.equal(reason);
         await c.uploadObject('after.txt', new TextEncoder().encode('still here'), { parent: 'root' });
       });
@@ -900,7 +879,7 @@ describe('PtpIpTransport', () => {
       expect(disconnects).to.have.length(1);
       expect(disconnects[0]).to.be.instanceOf(TransportError);
       // Later calls fail at once instead of hanging.
-      expect(await rejection(t.transaction(request(OperationCode.GetStorageIDs, 2)))).to.be.instanceOf(TransportError);
+      expect(await rejectionOf(t.transaction(request(OperationCode.GetStorageIDs, 2)))).to.be.instanceOf(TransportError);
     });
 
     it('event channel dropped while a call waits: the call rejects with TransportError and onDisconnect fires once', async () => {

@@ -1,7 +1,7 @@
 /**
  * A fake PTP/IP peer for tests: one TCP connection, raw bytes in, parsed
  * packets out. Shared by the transport tests (as a responder) and the server
- * tests (as an initiator).
+ * tests (as an initiator), with the teardown both need.
  */
 import type { Socket } from 'node:net';
 import {
@@ -128,4 +128,14 @@ export class Wire {
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+/** Returns a list that an `afterEach` empties, last first and ignoring failures, so every peer, server and folder a test made goes even when it fails. */
+export function cleanupAfterEach(): Array<() => Promise<void>> {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async function () {
+    this.timeout(10_000);
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  });
+  return cleanups;
 }
