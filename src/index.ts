@@ -1,5 +1,7 @@
 /**
- * ptpts: PTP (ISO 15740) and MTP for Node and the browser.
+ * ptpts: PTP (ISO 15740) and MTP for Node and the browser. This is the Node
+ * entry; browsers get `browser.ts` (`ptpts/browser`, which bundlers also pick
+ * for `ptpts`): the same less what needs Node.
  *
  * @example
  * import { Camera } from 'ptpts';

@@ -66,6 +66,7 @@ describe('Camera.open with a transport whose open() fails', () => {
     let closes = 0;
     const failure = new TransportError('claimed the interface, then the endpoint failed');
     const transport: Transport = {
+      kind: 'in-process',
       description: 'half-open',
       get isOpen() {
         return false;

@@ -178,7 +178,8 @@ export class PtpEngine {
       await this.execute(code, params, options, finishCaller);
     });
     // The queue holds the slot until the transport is done, even if the caller gave up.
-    this.tail = slot.catch(() => undefined);
+    // A throw that escapes execute() (a bug) still settles the call rather than leaving it hanging.
+    this.tail = slot.catch((err: unknown) => finishCaller(false, err));
     return callerPromise;
   }
 
@@ -244,7 +245,7 @@ export class PtpEngine {
       finish(false, controller.signal.aborted ? controller.signal.reason : err);
     } finally {
       this.current = undefined;
-      this.watchdog?.unref();
+      if (this.watchdog !== undefined) holdProcess(this.watchdog, false);
       if (grace !== undefined) clearTimeout(grace);
       options.signal?.removeEventListener('abort', onUserAbort);
     }
@@ -260,7 +261,7 @@ export class PtpEngine {
   /** Makes sure the watchdog fires by `deadline` (a performance.now() time) and holds the process meanwhile. */
   private armWatchdog(deadline: number): void {
     if (this.watchdog !== undefined && this.watchdogAt <= deadline) {
-      this.watchdog.ref();
+      holdProcess(this.watchdog, true);
       return;
     }
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
@@ -337,4 +338,14 @@ function abortReason(signal: AbortSignal): unknown {
   const reason: unknown = signal.reason;
   if (reason instanceof TimeoutError || reason instanceof AbortError) return reason;
   return new AbortError('operation aborted', { cause: reason });
+}
+
+/**
+ * Makes a timer hold the process open (`ref`) or not (`unref`). Node's timers
+ * are objects with these methods; a browser's are plain numbers without them.
+ */
+function holdProcess(timer: ReturnType<typeof setTimeout>, held: boolean): void {
+  const t = timer as { ref?: () => unknown; unref?: () => unknown };
+  if (held) t.ref?.();
+  else t.unref?.();
 }

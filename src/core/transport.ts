@@ -82,6 +82,10 @@ export interface TransactionPhases {
   readonly signal?: AbortSignal;
 }
 
+/** What {@link Transport.kind} names: a built-in wire, or any other string for a transport of your own. */
+// `string & {}` keeps the built-in names offered by editors while any string is allowed.
+export type TransportKind = 'usb' | 'ptpip' | 'in-process' | (string & {});
+
 /** Why a transport closed: `undefined` for a normal close. */
 export type DisconnectListener = (error: Error | undefined) => void;
 
@@ -95,6 +99,15 @@ export type DisconnectListener = (error: Error | undefined) => void;
  * never hang.
  */
 export interface Transport {
+  /**
+   * Which wire this is: `'usb'`, `'ptpip'`, `'in-process'` for the built-in
+   * transports, or your own name. The engine ignores it; `Camera` runs an
+   * extension's PTP/IP session step (`Extension.ptpip.afterOpenSession`) only
+   * on `'ptpip'`, so a transport that carries PTP/IP by other means (a proxy)
+   * says `'ptpip'` to get it. A string, not a class check, so that code using
+   * it never has to load a transport's module (PTP/IP's needs Node).
+   */
+  readonly kind: TransportKind;
   /** Short description for logs, e.g. `ptpip://192.168.1.1:15740`. */
   readonly description: string;
   /** True between a successful `open()` and `close()` or a disconnect. */

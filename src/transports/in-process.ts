@@ -58,6 +58,7 @@ class Link {
   constructor(readonly description: string) {
     const self = this;
     this.initiator = {
+      kind: 'in-process',
       description,
       get isOpen() {
         return self.open;

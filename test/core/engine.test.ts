@@ -143,6 +143,21 @@ describe('PtpEngine', () => {
       expect(echoes.map((r) => r.transactionId)).to.deep.equal(Array.from({ length: n }, (_, i) => i + 1));
       expect(maxActive).to.equal(1);
     });
+
+    it("runs call after call with a browser's timers (numbers, without Node's ref/unref)", async () => {
+      const { engine } = await scripted();
+      const nodeSetTimeout = globalThis.setTimeout;
+      // A browser's setTimeout returns a number; Node's clearTimeout takes the number too.
+      globalThis.setTimeout = ((fn: () => void, ms?: number) => Number(nodeSetTimeout(fn, ms))) as unknown as typeof setTimeout;
+      try {
+        await engine.openSession(1);
+        const answers = await Promise.all([1, 2, 3].map((i) => engine.run(OP_ECHO, [i])));
+        expect(answers.map((a) => a.transactionId)).to.deep.equal([1, 2, 3]);
+        await engine.closeSession();
+      } finally {
+        globalThis.setTimeout = nodeSetTimeout;
+      }
+    });
   });
 
   describe('responses', () => {
@@ -195,6 +210,7 @@ describe('PtpEngine', () => {
       await initiator.open();
       // A transport that mislabels responses, as a confused device would.
       const lying: Transport = {
+        kind: initiator.kind,
         get description() {
           return initiator.description;
         },

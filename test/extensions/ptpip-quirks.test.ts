@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { Camera } from '../../src/camera.js';
 import { OperationCode } from '../../src/core/codes/operations.js';
 import { SessionError } from '../../src/core/errors.js';
+import type { Transport } from '../../src/core/transport.js';
 import type { Extension } from '../../src/extensions/extension.js';
 import { findExtension, listExtensions, registerExtension } from '../../src/extensions/registry.js';
 import { startVirtualCamera, type RunningVirtualCamera } from '../../src/responder/start.js';
@@ -88,6 +89,31 @@ describe('PTP/IP quirk selection', function () {
       expect(steps).to.have.length(2);
     } finally {
       await local.close();
+    }
+  });
+
+  it('the session step goes by Transport.kind, not by class: a transport of its own that says "ptpip" (a proxy) gets it', async () => {
+    const inner = emu.connect();
+    const proxy: Transport = {
+      kind: 'ptpip',
+      description: 'PTP/IP through a proxy',
+      get isOpen() {
+        return inner.isOpen;
+      },
+      open: (signal) => inner.open(signal),
+      close: () => inner.close(),
+      transaction: (request, phases) => inner.transaction(request, phases),
+      onEvent: (listener) => inner.onEvent(listener),
+      onDisconnect: (listener) => inner.onDisconnect(listener),
+      cancel: (id) => inner.cancel(id),
+      reset: () => inner.reset(),
+    };
+    const camera = await Camera.open({ transport: proxy, extension: acme });
+    try {
+      await camera.session(async () => undefined);
+      expect(steps).to.deep.equal([0x2001]);
+    } finally {
+      await camera.close();
     }
   });
 

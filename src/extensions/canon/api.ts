@@ -32,7 +32,7 @@
  *   await powerShot.endRemote();
  * });
  */
-import type { Camera } from '../../camera.js';
+import type { Camera } from '../../portable-camera.js';
 import { CanonDevicePropCode as Dp, CanonOperationCode as Op } from './codes.js';
 import { decodeEosEvents, type EosEvent } from './eos-events.js';
 import { encodeEosPropSet, type EosPropValue } from './eos-values.js';

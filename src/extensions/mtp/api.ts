@@ -8,7 +8,7 @@
  *   for (const o of await device.listObjects()) console.log(o.filename, o.size);
  * });
  */
-import type { Camera } from '../../camera.js';
+import type { Camera } from '../../portable-camera.js';
 import { OperationCode } from '../../core/codes/operations.js';
 import { DataType, decodeValue, encodeValue, type PtpValue } from '../../core/codec/datatypes.js';
 import { decodeObjectHandles, encodeObjectHandles } from '../../core/datasets/id-arrays.js';

@@ -11,7 +11,7 @@
  *   const jpeg = await camera.getObject(added!.param);
  * });
  */
-import type { Camera } from '../../camera.js';
+import type { Camera } from '../../portable-camera.js';
 import { CodeNames } from '../../core/codes/names.js';
 import { ResponseCode } from '../../core/codes/responses.js';
 import { AbortError, TimeoutError } from '../../core/errors.js';

@@ -12,7 +12,7 @@
  *   const { yaw, pitch, roll } = await sequoia.getAngleValues();
  * });
  */
-import type { Camera } from '../../camera.js';
+import type { Camera } from '../../portable-camera.js';
 import type { DataSource } from '../../core/transport.js';
 import { ParrotOperationCode as Op } from './codes.js';
 import {

@@ -102,6 +102,7 @@ type Waiter = { readonly match: (p: Packet) => boolean; resolve(p: Packet): void
 
 /** PTP/IP initiator. */
 export class PtpIpTransport implements Transport {
+  readonly kind = 'ptpip';
   readonly host: string;
   readonly port: number;
   readonly eventPort: number;

@@ -1,13 +1,13 @@
 /**
  * Finding cameras on USB: the PTP/MTP devices a {@link UsbDeviceSource} lists,
- * node-usb's WebUSB in Node by default (a browser passes `navigator.usb`, or
- * hands a granted `USBDevice` to `UsbTransport` itself).
+ * `navigator.usb` unless told otherwise. Browser-safe: it never loads
+ * node-usb. What `ptpts` exports in Node are the wrappers in `node-usb.ts`,
+ * whose default source is node-usb's WebUSB.
  */
 import { TransportError } from '../../core/errors.js';
 import { findPtpEndpoints, type PtpUsbEndpoints } from './endpoints.js';
 import { msOsProbeAllowed, probeMsOsDescriptor } from './ms-os-probe.js';
-import { nodeUsbSource } from './node-usb.js';
-import { usbUnavailable, type UsbDeviceSource } from './source.js';
+import { requireNavigatorUsb, usbUnavailable, type UsbDeviceSource } from './source.js';
 
 /** Which device to pick. */
 export interface UsbDeviceFilter {
@@ -18,7 +18,12 @@ export interface UsbDeviceFilter {
 
 /** How to look for devices. */
 export interface UsbDiscoveryOptions {
-  /** Where devices come from. Default: node-usb's WebUSB, shared by the process (`nodeUsbSource()`). */
+  /**
+   * Where devices come from. Default: node-usb's WebUSB shared by the process
+   * (`nodeUsbSource()`) when imported from `ptpts` in Node; `navigator.usb`
+   * from `ptpts/browser` (in a browser it lists only the devices the page was
+   * granted with `navigator.usb.requestDevice`).
+   */
   readonly source?: UsbDeviceSource;
   /**
    * Ask vendor-specific devices that could be MTP without an "MTP" interface
@@ -114,7 +119,7 @@ export async function firstUsbCameraInfo(filter: UsbDeviceFilter = {}, options: 
 
 async function listDevices(options: UsbDiscoveryOptions): Promise<USBDevice[]> {
   try {
-    return await (options.source ?? (await nodeUsbSource())).getDevices();
+    return await (options.source ?? requireNavigatorUsb()).getDevices();
   } catch (err) {
     throw err instanceof TransportError ? err : usbUnavailable(err);
   }

@@ -12,6 +12,21 @@ export const STILL_IMAGE_CLASS = 0x06;
 /** Vendor-specific interface class, used by many MTP devices. */
 export const VENDOR_SPECIFIC_CLASS = 0xff;
 
+/**
+ * WebUSB filters for the devices ptpts can drive, for a page's
+ * `navigator.usb.requestDevice({ filters: PTP_USB_FILTERS })`: a still-image
+ * interface (class 6/1/1: cameras, and phones in PTP mode) or a
+ * vendor-specific one of subclass 0xFF (the MTP interface of Android phones
+ * and most other MTP players; add a `{ vendorId }` filter for a device whose
+ * MTP interface has another subclass). A filter's class matches the device's
+ * class or any of its interfaces'. Frozen; typed as WebUSB's mutable array so
+ * that it can be passed as it is.
+ */
+export const PTP_USB_FILTERS: USBDeviceFilter[] = Object.freeze([
+  Object.freeze({ classCode: STILL_IMAGE_CLASS, subclassCode: 1, protocolCode: 1 }),
+  Object.freeze({ classCode: VENDOR_SPECIFIC_CLASS, subclassCode: 0xff }),
+]) as USBDeviceFilter[];
+
 /** The endpoints and interface a PTP link uses. */
 export interface PtpUsbEndpoints {
   /** bConfigurationValue of the configuration holding the interface. */

@@ -2,12 +2,12 @@
  * Hot plug: PTP/MTP cameras as they are attached and detached, from the
  * `connect` / `disconnect` events of a {@link UsbDeviceSource} (node-usb's
  * WebUSB in Node, `navigator.usb` in a browser). Other USB devices are not
- * reported.
+ * reported. Browser-safe, like `discovery.ts`: `navigator.usb` unless told
+ * otherwise; `ptpts` in Node exports the wrapper in `node-usb.ts`.
  */
 import { TransportError } from '../../core/errors.js';
 import { describeUsbCamera, type UsbCameraInfo, type UsbDeviceFilter, type UsbDiscoveryOptions } from './discovery.js';
-import { nodeUsbSource } from './node-usb.js';
-import { sameUsbDevice, usbUnavailable, type UsbConnectionListener } from './source.js';
+import { requireNavigatorUsb, sameUsbDevice, usbUnavailable, type UsbConnectionListener } from './source.js';
 
 /** What {@link watchUsbCameras} calls. */
 export interface UsbCameraWatchHandlers {
@@ -37,7 +37,7 @@ export async function watchUsbCameras(
   handlers: UsbCameraWatchHandlers,
   options: UsbDiscoveryOptions = {},
 ): Promise<UsbCameraWatch> {
-  const source = options.source ?? (await nodeUsbSource());
+  const source = options.source ?? requireNavigatorUsb();
   const known: UsbCameraInfo[] = [];
   let stopped = false;
   const report = (err: unknown): void => {

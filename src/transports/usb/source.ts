@@ -29,6 +29,27 @@ export interface UsbDeviceSource {
   removeEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void;
 }
 
+/** A browser's `navigator.usb`, if there is one (WebUSB: Chromium-based browsers, in a secure context). */
+export function navigatorUsb(): UsbDeviceSource | undefined {
+  return (globalThis as { navigator?: { usb?: UsbDeviceSource } }).navigator?.usb;
+}
+
+/**
+ * `navigator.usb`, the default source of the browser-safe discovery and hot
+ * plug helpers; a TransportError that says what to pass where there is none
+ * (Node, or a browser without WebUSB).
+ */
+export function requireNavigatorUsb(): UsbDeviceSource {
+  const usb = navigatorUsb();
+  if (usb !== undefined) return usb;
+  const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  throw new TransportError(
+    inNode
+      ? 'no USB device source: in Node import from "ptpts" (node-usb by default) or pass { source: await nodeUsbSource() }'
+      : 'WebUSB is not available here (no navigator.usb): it needs a Chromium-based browser (Chrome, Edge, Opera) and a secure context (https or localhost)',
+  );
+}
+
 /** The error for "node-usb or libusb is missing", with what to install. */
 export function usbUnavailable(err: unknown): TransportError {
   return new TransportError(

@@ -58,7 +58,7 @@ import { findPtpEndpoints, type PtpUsbEndpoints } from './endpoints.js';
 import { msOsMtpInterface } from './ms-os-descriptor.js';
 import { msOsProbeAllowed } from './ms-os-probe.js';
 import { openHint } from './open-hint.js';
-import { sameUsbDevice, type UsbConnectionListener, type UsbDeviceSource } from './source.js';
+import { navigatorUsb, sameUsbDevice, type UsbConnectionListener, type UsbDeviceSource } from './source.js';
 
 /** Options of {@link UsbTransport}. */
 export interface UsbTransportOptions {
@@ -120,6 +120,7 @@ class StallError extends TransportError {
 
 /** PTP over USB. */
 export class UsbTransport implements Transport {
+  readonly kind = 'usb';
   readonly device: USBDevice;
   readonly transferSize: number;
   readonly concurrentTransfers: number;
@@ -225,7 +226,7 @@ export class UsbTransport implements Transport {
   }
 
   #listenForUnplug(): void {
-    const source = this.#options.source ?? browserUsb();
+    const source = this.#options.source ?? navigatorUsb();
     if (source === undefined) return;
     const onDisconnect: UsbConnectionListener = (e) => {
       if (sameUsbDevice(e.device, this.device)) this.#shutdown(new TransportError(`${this.description} was unplugged`));
@@ -869,11 +870,6 @@ export function isDeviceGone(err: unknown): boolean {
   const e = err as { name?: unknown; message?: unknown };
   if (e.name === 'NotFoundError') return true;
   return typeof e.message === 'string' && /NO_DEVICE|device (was )?disconnected|no such device/i.test(e.message);
-}
-
-/** A browser's `navigator.usb`, if there is one. */
-function browserUsb(): UsbDeviceSource | undefined {
-  return (globalThis as { navigator?: { usb?: UsbDeviceSource } }).navigator?.usb;
 }
 
 /** Reads `aborted` afresh (defeats narrowing from an earlier check). */
