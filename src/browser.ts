@@ -1,3 +1,5 @@
+/// <reference types="w3c-web-usb" preserve="true" />
+// The published types name WebUSB's USBDevice: this loads them whatever the consumer's "types" setting.
 /**
  * ptpts in a browser (`ptpts/browser`; bundlers also pick it for `ptpts`
  * through the `browser` export condition): everything that runs on WebUSB and

@@ -1,3 +1,5 @@
+/// <reference types="w3c-web-usb" preserve="true" />
+// The published types name WebUSB's USBDevice: this loads them whatever the consumer's "types" setting.
 /**
  * ptpts: PTP (ISO 15740) and MTP for Node and the browser. This is the Node
  * entry; browsers get `browser.ts` (`ptpts/browser`, which bundlers also pick

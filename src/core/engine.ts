@@ -24,6 +24,9 @@ import type {
   Transport,
 } from './transport.js';
 
+/** The longest delay setTimeout takes. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /** Transaction IDs run 1..0xFFFFFFFE within a session, then wrap to 1. */
 const LAST_TRANSACTION_ID = 0xfffffffe;
 
@@ -169,11 +172,10 @@ export class PtpEngine {
       else settleCaller.reject(value);
     };
     // While queued, an abort rejects at once and the call is skipped.
-    const onQueuedAbort = (): void => finishCaller(false, abortReason(signal!));
-    signal?.addEventListener('abort', onQueuedAbort, { once: true });
+    const unqueue = signal !== undefined ? whileQueued(signal, () => finishCaller(false, abortReason(signal))) : undefined;
 
     const slot = this.tail.then(async () => {
-      signal?.removeEventListener('abort', onQueuedAbort);
+      unqueue?.();
       if (callerDone) return;
       await this.execute(code, params, options, finishCaller);
     });
@@ -266,7 +268,8 @@ export class PtpEngine {
     }
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
     this.watchdogAt = deadline;
-    this.watchdog = setTimeout(() => this.onWatchdog(), Math.max(1, deadline - performance.now()));
+    // Timers take at most 2^31-1 ms (longer ones fire at once); the watchdog re-arms when it fires early.
+    this.watchdog = setTimeout(() => this.onWatchdog(), Math.min(MAX_TIMER_MS, Math.max(1, deadline - performance.now())));
   }
 
   private onWatchdog(): void {
@@ -321,6 +324,30 @@ export class PtpEngine {
   private pickSessionId(): number {
     return this.lastSessionId >= 0xfffffffe ? 1 : this.lastSessionId + 1;
   }
+}
+
+/**
+ * Queued calls by the signal that may abort them: one listener per signal
+ * however many calls share it (a listener each would trip Node's
+ * MaxListenersExceededWarning past ten queued calls).
+ */
+const queuedBySignal = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Runs `onAbort` if `signal` aborts before the returned function is called. */
+function whileQueued(signal: AbortSignal, onAbort: () => void): () => void {
+  let waiting = queuedBySignal.get(signal);
+  if (waiting === undefined) {
+    const created = new Set<() => void>();
+    queuedBySignal.set(signal, created);
+    signal.addEventListener('abort', () => {
+      queuedBySignal.delete(signal);
+      for (const f of created) f();
+    }, { once: true });
+    waiting = created;
+  }
+  const set = waiting;
+  set.add(onAbort);
+  return () => void set.delete(onAbort);
 }
 
 /** The transaction on the wire, as the watchdog and the abort listener see it. */

@@ -4,7 +4,7 @@
  * responder runs. Every path is checked to stay inside its folder.
  */
 import { createReadStream } from 'node:fs';
-import { cp, lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
+import { cp, lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import {
   AccessCapability, AssociationType, FilesystemType, formatForFilename, ObjectFormatCode, StorageType,
@@ -59,6 +59,21 @@ export function ptpDate(date: Date): string {
   let text = dateStrings.get(date);
   if (text === undefined) dateStrings.set(date, (text = formatPtpDateTime(date)));
   return text;
+}
+
+let tempCounter = 0;
+
+/**
+ * Writes all `length` bytes: a write may take only part of them (a disk
+ * filling up can do that without an error), which would leave a short file
+ * behind an upload reported OK.
+ */
+async function writeAll(fh: FileHandle, buffer: Uint8Array, length: number): Promise<void> {
+  for (let at = 0; at < length; ) {
+    const { bytesWritten } = await fh.write(buffer, at, length - at);
+    if (bytesWritten <= 0) throw new Error('the file system took no bytes (disk full?)');
+    at += bytesWritten;
+  }
 }
 
 /** Parent filter value meaning "root level only" (GetObjectHandles parameter 3). */
@@ -370,7 +385,8 @@ export class ObjectStore {
     storageId: number, parent: number, name: string, chunks: AsyncIterable<Uint8Array>, handle?: number,
   ): Promise<StoredObject> {
     const target = this.#checkedTarget(storageId, parent, name);
-    const temp = path.join(path.dirname(target), `.ptpts-${process.pid}-${Date.now()}-${name}`);
+    // Not named after the file: a long (valid) name would make the temporary name too long.
+    const temp = path.join(path.dirname(target), `.ptpts-${process.pid}-${Date.now()}-${++tempCounter}.part`);
     const fh = await open(temp, 'wx');
     try {
       // Gather socket-sized chunks into 1 MiB writes: one thread-pool hop per MiB, not per
@@ -383,7 +399,7 @@ export class ObjectStore {
       let filled = 0;
       const flush = async (): Promise<void> => {
         await writing;
-        writing = fh.write(buffer, 0, filled);
+        writing = writeAll(fh, buffer, filled);
         // Handled now (it may fail while we wait for the network); awaited at the next flush.
         writing.catch(() => undefined);
         [buffer, spare] = [spare, buffer];

@@ -398,6 +398,51 @@ describe('PtpEngine', () => {
     });
   });
 
+  describe('many calls, one signal', () => {
+    it('twenty calls queued with one signal: no listener warning, and one abort rejects those still queued', async () => {
+      const release = gate();
+      const { engine } = await scripted(async (t) => {
+        if (t.request.params[0] === 0) await release.promise;
+        return { code: ResponseCode.OK };
+      });
+      await engine.openSession(1);
+      const warnings: string[] = [];
+      const onWarning = (w: Error): void => void warnings.push(w.name);
+      process.on('warning', onWarning);
+      try {
+        const controller = new AbortController();
+        const first = engine.run(OP_ECHO, [0]); // holds the wire
+        const queued = Array.from({ length: 20 }, (_, i) => engine.run(OP_ECHO, [i + 1], { signal: controller.signal }));
+        controller.abort();
+        for (const q of queued) expect(await rejectionOf(q)).to.be.instanceOf(AbortError);
+        release.open();
+        await first;
+        await new Promise((r) => setImmediate(r)); // warnings are emitted on a later tick
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings).to.not.include('MaxListenersExceededWarning');
+    });
+
+    it('a timeout longer than a timer can take (2^32 ms) is no timeout, and no warning', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error): void => void warnings.push(w.name);
+      process.on('warning', onWarning);
+      try {
+        const { engine } = await scripted(async () => {
+          await sleep(30);
+          return { code: ResponseCode.OK };
+        }, 2 ** 32);
+        await engine.openSession(1);
+        expect((await engine.run(OP_ECHO, [1])).code).to.equal(ResponseCode.OK);
+        await new Promise((r) => setImmediate(r));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings).to.not.include('TimeoutOverflowWarning');
+    });
+  });
+
   describe('a lost link', () => {
     it('a call after the device dropped the link says why, not only "not open"', async () => {
       const { engine, responder } = await scripted();

@@ -244,6 +244,25 @@ export function struct<F extends FieldCodecs>(
   return fixedSize === undefined ? codec : { ...codec, fixedSize };
 }
 
+let codeGeneration: boolean | undefined;
+
+/**
+ * Whether this page or process may generate code, asked once: under a strict
+ * Content-Security-Policy every refused attempt sends a violation report, and
+ * there are dozens of structs.
+ */
+function codeGenerationAllowed(): boolean {
+  if (codeGeneration === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant probe
+      codeGeneration = (new Function('return true') as () => unknown)() === true;
+    } catch {
+      codeGeneration = false;
+    }
+  }
+  return codeGeneration;
+}
+
 /**
  * The interpreted decoder of a struct, specialised to its fields: an object
  * literal of the right shape, then one call site per field. The generic loop
@@ -257,6 +276,7 @@ function compileReader(
   codecs: readonly Codec<unknown>[],
   paths: readonly string[],
 ): ((r: ByteReader) => Record<string, unknown>) | undefined {
+  if (!codeGenerationAllowed()) return undefined;
   const keys = names.map((n) => JSON.stringify(n));
   const body = [
     'return function read(r) {',
@@ -281,6 +301,7 @@ function compileWriter(
   codecs: readonly Codec<unknown>[],
   paths: readonly string[],
 ): ((w: ByteWriter, v: Readonly<Record<string, unknown>>) => void) | undefined {
+  if (!codeGenerationAllowed()) return undefined;
   const keys = names.map((n) => JSON.stringify(n));
   const body = [
     'return function write(w, v) {',
@@ -307,7 +328,7 @@ function compileWriter(
 
 /** A binary-parser decoder for a struct made only of fixed-size integers, else undefined. */
 function compileFixed(names: readonly string[], codecs: readonly Codec<unknown>[]): Parser | undefined {
-  if (names.length < 2 || codecs.some((c) => c.parserPrimitive === undefined)) return undefined;
+  if (names.length < 2 || codecs.some((c) => c.parserPrimitive === undefined) || !codeGenerationAllowed()) return undefined;
   let fields = new Parser();
   for (let i = 0; i < names.length; i++) fields = fields[codecs[i]!.parserPrimitive!](names[i]!);
   // binary-parser gives its top-level object context fields and then deletes

@@ -120,7 +120,8 @@ export class PtpIpTransport implements Transport {
   #evt: PacketChannel | undefined;
   #open = false;
   #pending: Pending | undefined;
-  readonly #abortListened = new WeakSet<AbortSignal>();
+  /** One abort listener per signal until it fires or the transport closes. */
+  readonly #abortListeners = new Map<AbortSignal, () => void>();
   /** Transactions we cancelled: their late packets are dropped, not treated as errors. */
   readonly #cancelled = new Set<number>();
   readonly #eventListeners = new Listeners<[PtpEvent]>();
@@ -400,6 +401,7 @@ export class PtpIpTransport implements Transport {
     for (const w of [...this.#waiters]) w.reject(err ?? new TransportError(`${this.description} closed`));
     this.#cmd?.close();
     this.#evt?.close();
+    this.#forgetAbortListeners();
     if (wasOpen) this.#disconnectListeners.emit(err);
   }
 
@@ -475,12 +477,20 @@ export class PtpIpTransport implements Transport {
    * share of a small round trip.
    */
   #listenForAbort(signal: AbortSignal): void {
-    if (this.#abortListened.has(signal)) return;
-    this.#abortListened.add(signal);
-    signal.addEventListener('abort', () => {
+    if (this.#abortListeners.has(signal)) return;
+    const listener = (): void => {
+      this.#abortListeners.delete(signal);
       const pending = this.#pending;
       if (pending?.phases.signal === signal) pending.abort();
-    }, { once: true });
+    };
+    this.#abortListeners.set(signal, listener);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+
+  /** A closed transport lets go of the signals it listened to (a long-lived one would keep it alive). */
+  #forgetAbortListeners(): void {
+    for (const [signal, listener] of this.#abortListeners) signal.removeEventListener('abort', listener);
+    this.#abortListeners.clear();
   }
 
   onEvent(listener: (event: PtpEvent) => void): () => void {

@@ -8,6 +8,7 @@
  * for the layouts and the PTPy bugs some of these tests guard against.
  */
 import { randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -1009,5 +1010,28 @@ describe('PtpIpTransport', () => {
         expect(growth, `RSS grew by ${growth.toFixed(0)} MiB`).to.be.lessThan(150);
       });
     });
+  });
+});
+
+describe('PtpIpTransport and a caller\'s long-lived AbortSignal', () => {
+  it('listens once per signal, however many transactions carry it, and lets go of it on close', async () => {
+    const emu = await startVirtualCamera({ ptpip: { port: 0 } });
+    const t = new PtpIpTransport({ host: '127.0.0.1', port: emu.server!.address.port });
+    try {
+      await t.open();
+      const signal = new AbortController().signal;
+      for (let id = 0; id < 5; id++) {
+        const sink: DataSink = { write: () => undefined };
+        const r = await t.transaction({ code: OperationCode.GetDeviceInfo, sessionId: 0, transactionId: 0, params: [] }, { dataIn: sink, signal });
+        expect(r.code).to.equal(ResponseCode.OK);
+      }
+      expect(getEventListeners(signal, 'abort')).to.have.length(1);
+      await t.close();
+      // A signal kept by the application must not keep a closed transport (and its sockets' objects) alive.
+      expect(getEventListeners(signal, 'abort')).to.have.length(0);
+    } finally {
+      await t.close();
+      await emu.close();
+    }
   });
 });
