@@ -1,3 +1,5 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// Camera is AsyncDisposable (`await using`): this gives a user project those types whatever its "lib".
 /**
  * `Camera`: the PTPy-style front door. Opens a transport, reads DeviceInfo,
  * picks the vendor extension, and offers a method per standard operation,
