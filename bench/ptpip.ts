@@ -6,7 +6,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { createServer, connect, type AddressInfo } from 'node:net';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -106,41 +106,14 @@ async function socketBaseline(bytes: number): Promise<number> {
   return n / MiB / seconds;
 }
 
-/** The same bytes uploaded through a plain loopback socket pair. */
-async function socketUploadBaseline(bytes: number): Promise<number> {
-  let received = 0;
+/**
+ * MiB/s of `bytes` sent in 1 MiB writes over a plain loopback socket pair to a
+ * server that takes them with `receive`, which calls `done` once all are in.
+ */
+async function socketUpload(bytes: number, receive: (socket: Socket, done: () => void) => void): Promise<number> {
   let done!: () => void;
   const all = new Promise<void>((r) => (done = r));
-  const server = createServer((s) => s.on('data', (d: Buffer) => {
-    received += d.length;
-    if (received >= bytes) done();
-  }));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  const c = connect(port, '127.0.0.1');
-  await new Promise<void>((r) => c.once('connect', () => r()));
-  const chunk = new Uint8Array(MiB);
-  const t0 = performance.now();
-  for (let sent = 0; sent < bytes; sent += chunk.length) {
-    if (!c.write(chunk)) await new Promise<void>((r) => c.once('drain', () => r()));
-  }
-  await all;
-  const seconds = (performance.now() - t0) / 1000;
-  c.destroy();
-  server.close();
-  return bytes / MiB / seconds;
-}
-
-/** The same upload over a plain socket, written to a file as it arrives: what the disk allows. */
-async function socketUploadToFileBaseline(bytes: number, dir: string): Promise<number> {
-  const file = path.join(dir, 'socket-upload.bin');
-  let done!: () => void;
-  const all = new Promise<void>((r) => (done = r));
-  const server = createServer((s) => {
-    const ws = createWriteStream(file, { highWaterMark: MiB });
-    s.pipe(ws);
-    ws.on('finish', () => done());
-  });
+  const server = createServer((s) => receive(s, done));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const c = connect(port, '127.0.0.1');
@@ -153,9 +126,32 @@ async function socketUploadToFileBaseline(bytes: number, dir: string): Promise<n
   c.end();
   await all;
   const seconds = (performance.now() - t0) / 1000;
+  c.destroy();
   server.close();
-  await rm(file, { force: true });
   return bytes / MiB / seconds;
+}
+
+/** The same bytes uploaded through a plain loopback socket pair. */
+function socketUploadBaseline(bytes: number): Promise<number> {
+  return socketUpload(bytes, (s, done) => {
+    let received = 0;
+    s.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received >= bytes) done();
+    });
+  });
+}
+
+/** The same upload over a plain socket, written to a file as it arrives: what the disk allows. */
+async function socketUploadToFileBaseline(bytes: number, dir: string): Promise<number> {
+  const file = path.join(dir, 'socket-upload.bin');
+  const rate = await socketUpload(bytes, (s, done) => {
+    const ws = createWriteStream(file, { highWaterMark: MiB });
+    s.pipe(ws);
+    ws.on('finish', () => done());
+  });
+  await rm(file, { force: true });
+  return rate;
 }
 
 /** `ptpts emulate` serving `root` in a child process, on a free loopback port. */
@@ -271,13 +267,13 @@ export async function ptpipBench(opts: { readonly quick: boolean }): Promise<Res
         try {
           const remote = await Camera.open({ transport: emuProcess.url });
           try {
-            const handle = await remote.session(async () => {
-              for (const h of await remote.getObjectHandles(0x00010001)) {
-                if ((await remote.getObjectInfo(h)).filename === 'huge.bin') return h;
-              }
-              throw new Error('huge.bin not listed');
-            });
             await remote.openSession();
+            // The other process numbers its objects itself.
+            let handle: number | undefined;
+            for (const h of await remote.getObjectHandles(0x00010001)) {
+              if ((await remote.getObjectInfo(h)).filename === 'huge.bin') handle = h;
+            }
+            if (handle === undefined) throw new Error('huge.bin not listed');
             const grown = await rssGrowth(() => downloadTo(remote, handle, out));
             results.push({
               name: `RSS growth, ${bigSize / MiB} MiB GetObject to a file`, value: grown, unit: 'MiB',
